@@ -1,0 +1,153 @@
+/// What every loop task offers, whatever its result type: used by ``EventLoop/allTasks()`` and
+/// ``currentTask()``.
+public protocol AnyLoopTask: AnyObject, Sendable, CustomStringConvertible {
+    /// The task's name.
+    var name: String { get }
+    /// Whether the task finished (result, error or cancelled).
+    var isDone: Bool { get }
+    /// Whether the task ended cancelled.
+    var isCancelled: Bool { get }
+    /// The message of the last ``cancel(message:)`` request, if any.
+    var cancelMessage: String? { get }
+    /// Requests cancellation; returns false if the task is already done.
+    @discardableResult func cancel(message: String?) -> Bool
+}
+
+/// Where a running task finds the loop task it belongs to.
+enum TaskContext {
+    /// The loop task whose body (or a child of it: `async let`, task-group children) is running.
+    @TaskLocal static var current: (any AnyLoopTask)?
+}
+
+/// The loop task running the calling code, if any (asyncio's `current_task()`). Child tasks (`async
+/// let`, task-group children) report the loop task that created them.
+public func currentTask() -> (any AnyLoopTask)? { TaskContext.current }
+
+/// A Swift task that runs on an event loop and has a future's API (asyncio's `Task`).
+///
+/// Created by ``EventLoop/createTask(name:eager:_:)``. Await it with `try await task.value`; as in
+/// asyncio, cancelling the awaiting task cancels this one too. Cancellation is Swift cancellation:
+/// a request the body sees at its next suspension (as ``CancelledError``) or through
+/// `Task.isCancelled`. A body that catches the error and returns normally ends *not* cancelled. Unlike
+/// asyncio's `uncancel`, Swift cancellation cannot be withdrawn: later waits in that body throw again.
+///
+/// Loop-confined like ``Future``: use it from the loop thread (`@unchecked Sendable` on that basis).
+public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
+    /// The task's result, as a future.
+    public let future: Future<Value>
+    /// The task's name ("Task-N" unless given).
+    public let name: String
+    /// The loop the task runs on.
+    public var loop: EventLoop { future.loop }
+    /// The message of the last cancellation request.
+    public private(set) var cancelMessage: String?
+    var swiftTask: Task<Void, Never>?
+
+    init(loop: EventLoop, name: String) {
+        future = Future(loop: loop)
+        self.name = name
+        future.ownerDescription = "Task '\(name)'"
+    }
+
+    /// Whether the task finished.
+    public var isDone: Bool { future.isDone }
+    /// Whether the task ended cancelled.
+    public var isCancelled: Bool { future.isCancelled }
+
+    /// Requests cancellation with an optional message (asyncio's `cancel(msg=)`): the task's current or
+    /// next wait throws ``CancelledError`` carrying `message`. Returns false if the task is already done.
+    @discardableResult
+    public func cancel(message: String? = nil) -> Bool {
+        guard !isDone else { return false }
+        cancelMessage = message
+        swiftTask?.cancel()
+        return true
+    }
+
+    /// Waits for the task and returns its result, or throws its error or ``CancelledError``.
+    /// Cancelling the awaiting task cancels this task (asyncio semantics); ``waitDone()`` does not.
+    public var value: Value {
+        get async throws {
+            if !future.isDone {
+                do {
+                    try await future.waitDone()
+                } catch let error as CancelledError {
+                    cancel(message: error.message)
+                    throw error
+                }
+            }
+            return try future.result()
+        }
+    }
+
+    /// Waits until the task is done without cancelling it if the waiting task is cancelled.
+    public func waitDone() async throws { try await future.waitDone() }
+
+    /// The result (asyncio's `result()`); see ``Future/result()``.
+    public func result() throws -> Value { try future.result() }
+
+    /// The error, or nil (asyncio's `exception()`); see ``Future/error()``.
+    public func error() throws -> (any Error)? { try future.error() }
+
+    /// Adds a done callback, given this task; see ``Future/addDoneCallback(_:)``.
+    @discardableResult
+    public func addDoneCallback(_ callback: @escaping (LoopTask<Value>) -> Void) -> Int {
+        future.addDoneCallback { [unowned self] _ in callback(self) }
+    }
+
+    /// Removes a done callback; see ``Future/removeDoneCallback(_:)``.
+    @discardableResult
+    public func removeDoneCallback(_ id: Int) -> Bool { future.removeDoneCallback(id) }
+
+    func finish(_ outcome: Result<Value, any Error>) {
+        switch outcome {
+        case .success(let value): future.complete(.result(value))
+        case .failure(let error as CancelledError): future.complete(.cancelled(error.message ?? cancelMessage))
+        case .failure(let error) where error is CancellationError: future.complete(.cancelled(cancelMessage))
+        case .failure(let error): future.complete(.error(error))
+        }
+        loop.tasks[ObjectIdentifier(self)] = nil
+    }
+
+    public var description: String {
+        let state: String
+        switch future.state {
+        case .pending: state = "pending"
+        case .result: state = "finished"
+        case .error(let error): state = "failed: \(error)"
+        case .cancelled: state = "cancelled"
+        }
+        return "LoopTask('\(name)', \(state))"
+    }
+}
+
+extension EventLoop {
+    /// Starts `body` as a task on this loop (asyncio's `create_task`). Its first step runs on the next
+    /// iteration; with `eager: true` it starts synchronously, now, up to its first suspension (asyncio's
+    /// eager task factory). Every step of the task, and of its `async let` and task-group children,
+    /// runs on the loop thread.
+    /// - Throws: ``EventLoopError/closed``, or ``EventLoopError/wrongThread(_:)`` off the loop thread.
+    @discardableResult
+    public func createTask<T>(
+        name: String? = nil, eager: Bool = false, _ body: sending @escaping () async throws -> T
+    ) throws -> LoopTask<T> {
+        try checkUsable("createTask")
+        taskCounter += 1
+        let task = LoopTask<T>(loop: self, name: name ?? "Task-\(taskCounter)")
+        tasks[ObjectIdentifier(task)] = task
+        let operation: () async -> Void = {
+            await TaskContext.$current.withValue(task) {
+                do { task.finish(.success(try await body())) } catch { task.finish(.failure(error)) }
+            }
+        }
+        if eager {
+            task.swiftTask = Task.immediate(name: task.name, executorPreference: self, operation: operation)
+        } else {
+            task.swiftTask = Task(name: task.name, executorPreference: self, operation: operation)
+        }
+        return task
+    }
+
+    /// The tasks of this loop that are not done yet (asyncio's `all_tasks()`).
+    public func allTasks() -> [any AnyLoopTask] { Array(tasks.values) }
+}

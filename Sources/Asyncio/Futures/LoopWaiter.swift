@@ -1,0 +1,89 @@
+/// One task suspended on something loop-confined (a future, a timer, a lock, a queue...).
+///
+/// The primitive that suspends registers the waiter and later calls ``resume()`` or
+/// ``fail(_:)``, once. If the task is cancelled first, the waiter's ``onCancel`` runs on the loop
+/// thread, so the primitive can forget the waiter (or hand on what it was about to get) before the
+/// task resumes with ``CancelledError``. Loop-confined: every member is touched on the loop thread
+/// only (cancellation from other threads is forwarded through the inbox), hence `@unchecked Sendable`.
+final class LoopWaiter: @unchecked Sendable {
+    /// The loop task that waits, if any: its cancel message becomes the ``CancelledError``'s.
+    let task: (any AnyLoopTask)?
+    private var continuation: UnsafeContinuation<Void, any Error>?
+    private var cancelledBeforeSuspending = false
+    /// Whether the waiter was already resumed (granted, failed or cancelled).
+    private(set) var isFinished = false
+    /// Called on the loop thread when the waiting task is cancelled while still waiting, before it resumes.
+    var onCancel: (() -> Void)?
+
+    init(task: (any AnyLoopTask)?) { self.task = task }
+
+    /// The message the waiting task was cancelled with.
+    var cancelMessage: String? { task?.cancelMessage }
+
+    /// Resumes the task normally. Returns false if it had already been resumed.
+    @discardableResult
+    func resume() -> Bool {
+        guard !isFinished, let continuation else { return false }
+        isFinished = true
+        onCancel = nil
+        self.continuation = nil
+        continuation.resume()
+        return true
+    }
+
+    /// Resumes the task by throwing `error`. Returns false if it had already been resumed.
+    @discardableResult
+    func fail(_ error: any Error) -> Bool {
+        guard !isFinished, let continuation else { return false }
+        isFinished = true
+        onCancel = nil
+        self.continuation = nil
+        continuation.resume(throwing: error)
+        return true
+    }
+
+    /// The task was cancelled (on the loop thread).
+    fileprivate func cancel() {
+        guard !isFinished else { return }
+        guard continuation != nil else { cancelledBeforeSuspending = true; return }
+        let handler = onCancel
+        onCancel = nil
+        handler?()
+        fail(CancelledByTask())
+    }
+
+    fileprivate func install(_ continuation: UnsafeContinuation<Void, any Error>) -> Bool {
+        if cancelledBeforeSuspending { continuation.resume(throwing: CancelledByTask()); return false }
+        self.continuation = continuation
+        return true
+    }
+}
+
+/// Internal marker: the waiting task was cancelled; turned into ``CancelledError`` with the task's message
+/// once the task runs again.
+struct CancelledByTask: Error {}
+
+extension EventLoop {
+    /// Suspends the calling task (which must run on this loop) until `register`'s waiter is resumed.
+    /// Cancellation of the task runs the waiter's `onCancel` on the loop thread and throws
+    /// ``CancelledError`` carrying the task's cancel message.
+    func suspend(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
+        try checkUsable(what())
+        let waiter = LoopWaiter(task: TaskContext.current)
+        do {
+            try await withTaskCancellationHandler {
+                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                    if waiter.install(continuation) { register(waiter) }
+                }
+            } onCancel: {
+                if self.isOnLoopThread {
+                    waiter.cancel()
+                } else {
+                    _ = try? self.callSoonThreadsafe { waiter.cancel() }
+                }
+            }
+        } catch is CancelledByTask {
+            throw CancelledError(message: waiter.cancelMessage)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// The loop as Swift's executor: a job enqueued here runs on the loop thread, in the same FIFO as
+/// callbacks. On the loop thread `enqueue` is one append (no lock, no syscall); from other threads it
+/// goes through the inbox with one coalesced wake-up.
+extension EventLoop: SerialExecutor, TaskExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if isOnLoopThread && !isClosed {
+            ready.append(.job(job))
+        } else if !inbox.push(.job(job)) {
+            logger.error("A task step was enqueued on a closed event loop; that task never resumes")
+        }
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+        UnownedTaskExecutor(ordinary: self)
+    }
+
+    public func isSameExclusiveExecutionContext(other: EventLoop) -> Bool { self === other }
+
+    public func checkIsolated() {
+        precondition(isOnLoopThread, "Expected to run on the event loop's thread")
+    }
+}

@@ -1,0 +1,75 @@
+extension EventLoop {
+    /// Runs `body` as a task and the loop until it finishes; returns its result or rethrows its error
+    /// (asyncio's `run_until_complete(coro)`).
+    /// - Throws: the body's error; ``EventLoopError/stoppedBeforeComplete`` if ``stop()`` ended the run
+    ///   first; ``EventLoopError/closed`` / ``EventLoopError/alreadyRunning`` as ``runForever()``.
+    public func runUntilComplete<T>(_ body: sending @escaping () async throws -> T) throws -> T {
+        try checkRunnable()
+        return try runUntilComplete(createTask(body).future)
+    }
+
+    /// Runs the loop until `future` is done; returns its result or throws its error.
+    public func runUntilComplete<T>(_ future: Future<T>) throws -> T {
+        try checkRunnable()
+        let id = future.addDoneCallback { [unowned self] _ in stopping = true }
+        defer { future.removeDoneCallback(id) }
+        try runForever()
+        guard future.isDone else { throw EventLoopError.stoppedBeforeComplete }
+        return try future.result()
+    }
+
+    /// Runs the loop until `task` is done; returns its result or throws its error.
+    public func runUntilComplete<T>(_ task: LoopTask<T>) throws -> T {
+        try runUntilComplete(task.future)
+    }
+
+    private func checkRunnable() throws {
+        if isClosed { throw EventLoopError.closed }
+        if isRunning { throw EventLoopError.alreadyRunning }
+        if let other = EventLoop.current, other !== self { throw EventLoopError.anotherLoopRunning }
+    }
+
+    /// Cancels every task still pending and runs the loop until they have all finished; failures other
+    /// than cancellation go to the exception handler (the clean-up half of asyncio's `run`).
+    public func cancelAllTasks() throws {
+        let pending = allTasks()
+        guard !pending.isEmpty else { return }
+        for task in pending { task.cancel(message: nil) }
+        let allDone = Future<Void>(loop: self)
+        var remaining = pending.count
+        for task in pending {
+            tasks[ObjectIdentifier(task)] = nil
+            watch(task) {
+                remaining -= 1
+                if remaining == 0 { try? allDone.setResult(()) }
+            }
+        }
+        // The tasks left the registry above only so that new ones can be told apart; they are awaited here.
+        try runUntilComplete(allDone)
+    }
+
+    private func watch(_ task: any AnyLoopTask, _ onDone: @escaping () -> Void) {
+        guard let observable = task as? any CompletionObservable else { return onDone() }
+        observable.observeCompletion { [unowned self] failure in
+            if let failure, !failure.isCancellation {
+                callExceptionHandler(ExceptionContext(
+                    message: "Unhandled error during shutdown", error: failure, source: task.description))
+            }
+            onDone()
+        }
+    }
+}
+
+/// A task whose completion can be observed whatever its result type.
+protocol CompletionObservable {
+    /// Calls `callback` once done, with the error if the task failed (retrieving it).
+    func observeCompletion(_ callback: @escaping ((any Error)?) -> Void)
+}
+
+extension LoopTask: CompletionObservable {
+    func observeCompletion(_ callback: @escaping ((any Error)?) -> Void) {
+        future.addDoneCallback { future in
+            if case .failure(let error)? = future.outcome { callback(error) } else { callback(nil) }
+        }
+    }
+}

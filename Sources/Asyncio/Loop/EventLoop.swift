@@ -1,0 +1,421 @@
+import CLibUV
+import DequeModule
+import HeapModule
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A single-threaded event loop on libuv: asyncio's event loop.
+///
+/// The loop owns a `uv_loop_t` and runs on the thread that calls ``runForever()`` (or
+/// ``runUntilComplete(_:)``, or the top-level ``run(debug:_:)-(_,()->T)``). Callbacks, timers and the jobs of
+/// every task created with ``createTask(name:eager:_:)`` run on that thread, in one FIFO.
+///
+/// Thread safety: the loop is *loop-confined*. From other threads only ``callSoonThreadsafe(_:)``,
+/// ``stop()``, ``runCoroutineThreadsafe(_:)`` and the executor's `enqueue` may be used; other calls
+/// from the wrong thread throw ``EventLoopError/wrongThread(_:)``. That confinement, checked at
+/// runtime, is why the class is `@unchecked Sendable`.
+///
+/// The loop is also a Swift `SerialExecutor` and `TaskExecutor`: a task created with
+/// `Task(executorPreference: loop)` runs every job on the loop thread, as ``createTask(name:eager:_:)``
+/// does. A bare `Task {}` created inside such a task does **not** inherit the loop (Swift's rule):
+/// use ``createTask(name:eager:_:)`` or `Task(executorPreference: loop)` to stay on the loop.
+///
+/// A loop that blocks the main thread starves `MainActor`: a `MainActor` hop from loop code never
+/// completes. Run such a loop on a thread of its own with the `async` form of ``run(debug:_:)-(_,()->T)``.
+public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
+    // MARK: libuv
+    let uvLoop: UnsafeMutablePointer<uv_loop_t>
+    let wakeupHandle: UnsafeMutablePointer<uv_async_t>
+    let pollTimer: UnsafeMutablePointer<uv_timer_t>
+    let inbox: Inbox
+    /// Active libuv handles that belong to the loop itself (the wake-up async handle).
+    private let ownActiveHandles: UInt32 = 1
+
+    // MARK: ready FIFO and timers (loop-confined)
+    var ready = Deque<ReadyItem>()
+    var timers = Heap<TimerEntry>()
+    private var cancelledTimers = 0
+    private var nextSequence: UInt64 = 0
+    private var lastRunSequence: UInt64 = 0
+    private var cancelledSequences = Set<UInt64>()
+    private var nextTimerSequence: UInt64 = 0
+    /// Tasks that yielded (`sleep(0)`) during the current item; resumed as soon as it returns, when
+    /// they have really suspended, so that their next step joins the back of the ready FIFO.
+    var yieldedTasks: [UnsafeContinuation<Void, Never>] = []
+
+    // MARK: state
+    private let owner = Atomic<UInt>(UInt(pthread_self()))
+    var stopping = false
+    /// Whether the loop is inside ``runForever()``.
+    public private(set) var isRunning = false
+    /// Whether ``close()`` was called.
+    public private(set) var isClosed = false
+    var tasks: [ObjectIdentifier: any AnyLoopTask] = [:]
+    var taskCounter = 0
+    var debugEnabled = EventLoop.debugFromEnvironment
+
+    // MARK: time
+    let timeSource: TimeSource
+    /// The virtual clock's reading, in nanoseconds (virtual time only).
+    var virtualNow: UInt64 = 0
+
+    // MARK: errors
+    /// Receives errors escaping callbacks and failures nobody retrieved (asyncio's exception handler).
+    /// `nil` means ``defaultExceptionHandler(_:)``, which logs through ``logger``. Set it on the loop thread.
+    public var exceptionHandler: (@Sendable (EventLoop, ExceptionContext) -> Void)?
+    /// Where the loop logs: the default exception handler and debug mode write here (swift-log).
+    public var logger = Logger(label: "asyncio.loop")
+
+    /// Where a loop's time comes from.
+    public enum TimeSource: Sendable, Equatable {
+        /// `CLOCK_MONOTONIC`: real time.
+        case monotonic
+        /// A virtual clock that starts at zero and moves only when the loop jumps it (``autoJump``
+        /// true: whenever nothing is ready and a timer is pending, time jumps to that timer) or when a
+        /// test advances it (`AsyncioTesting`).
+        case virtual(autoJump: Bool)
+    }
+
+    /// Creates a loop. It runs on the thread that later calls ``runForever()``.
+    /// - Parameter timeSource: real time (the default) or a virtual clock for tests.
+    public init(timeSource: TimeSource = .monotonic) throws {
+        self.timeSource = timeSource
+        uvLoop = .allocate(capacity: 1)
+        wakeupHandle = .allocate(capacity: 1)
+        pollTimer = .allocate(capacity: 1)
+        inbox = Inbox(wakeup: wakeupHandle)
+        let status = uv_loop_init(uvLoop)
+        guard status == 0 else {
+            uvLoop.deallocate(); wakeupHandle.deallocate(); pollTimer.deallocate()
+            isClosed = true
+            throw EventLoopError.uv(status, "uv_loop_init")
+        }
+        uv_async_init(uvLoop, wakeupHandle) { _ in /* wakes the poll; the loop drains its inbox itself */ }
+        uv_timer_init(uvLoop, pollTimer)
+        uvLoop.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+    }
+
+    deinit {
+        if !isClosed { try? close() }
+    }
+
+    public var description: String {
+        "EventLoop(running: \(isRunning), closed: \(isClosed), ready: \(ready.count), timers: \(timers.count - cancelledTimers))"
+    }
+
+    // MARK: - Threads
+
+    /// Whether the calling thread is the loop's thread (the thread running it, or before it first runs,
+    /// the thread that created it).
+    @inline(__always)
+    public var isOnLoopThread: Bool {
+        pthread_equal(pthread_self(), pthread_t(owner.load(ordering: .relaxed))) != 0
+    }
+
+    /// The loop running on the calling thread, if any (asyncio's `_get_running_loop()`).
+    public static var current: EventLoop? {
+        guard let raw = pthread_getspecific(currentLoopKey) else { return nil }
+        return Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// The loop running on the calling thread (asyncio's `get_running_loop()`).
+    /// - Throws: ``EventLoopError/noRunningLoop`` outside a running loop.
+    public static func running() throws -> EventLoop {
+        guard let loop = current else { throw EventLoopError.noRunningLoop }
+        return loop
+    }
+
+    /// Throws unless the loop is open and the caller is on its thread.
+    @inline(__always)
+    func checkUsable(_ what: @autoclosure () -> String) throws {
+        if isClosed { throw EventLoopError.closed }
+        if !isOnLoopThread { throw EventLoopError.wrongThread(what()) }
+    }
+
+    // MARK: - Time
+
+    /// The loop's current time in seconds: monotonic, with nanosecond resolution (asyncio's `loop.time()`).
+    public func time() -> Double { Double(nowNanoseconds) / 1e9 }
+
+    /// The loop's current time in nanoseconds.
+    @inline(__always)
+    var nowNanoseconds: UInt64 {
+        timeSource == .monotonic ? monotonicNanoseconds() : virtualNow
+    }
+
+    /// The loop's time as a Swift `Clock`, for `Task.sleep(for:clock:)` and clock-taking libraries.
+    public var clock: LoopClock { LoopClock(loop: self) }
+
+    // MARK: - Scheduling
+
+    /// Schedules `callback` to run on a later iteration of the loop, after every callback already
+    /// scheduled (FIFO). An error it throws goes to the ``exceptionHandler``.
+    /// - Throws: ``EventLoopError/closed``, or ``EventLoopError/wrongThread(_:)`` off the loop thread
+    ///   (use ``callSoonThreadsafe(_:)`` there).
+    @discardableResult
+    public func callSoon(_ callback: @escaping () throws -> Void) throws -> Handle {
+        try checkUsable("callSoon")
+        return Handle(storage: .local(self, enqueueCallback(callback)))
+    }
+
+    /// Loop-thread fast path behind `callSoon`, future callbacks and wake-ups: no checks.
+    @inline(__always)
+    @discardableResult
+    func enqueueCallback(_ callback: @escaping () throws -> Void) -> UInt64 {
+        nextSequence &+= 1
+        ready.append(.callback(sequence: nextSequence, body: callback))
+        return nextSequence
+    }
+
+    /// Schedules `callback` from any thread; it joins the loop's FIFO when it arrives and wakes a loop
+    /// blocked in its poll (asyncio's `call_soon_threadsafe`).
+    /// - Throws: ``EventLoopError/closed`` once the loop is closed.
+    @discardableResult
+    public func callSoonThreadsafe(_ callback: @escaping @Sendable () throws -> Void) throws -> Handle {
+        let flag = SharedCancellation()
+        guard inbox.push(.callback(flag, callback)) else { throw EventLoopError.closed }
+        return Handle(storage: .shared(flag))
+    }
+
+    /// Schedules `callback` to run once `delay` has passed on the loop's clock (asyncio's `call_later`).
+    /// Timers never fire early against ``time()``; equal deadlines fire in scheduling order.
+    @discardableResult
+    public func callLater(_ delay: Duration, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
+        try checkUsable("callLater")
+        return scheduleTimer(at: nowNanoseconds &+ delay.clampedNanoseconds, callback)
+    }
+
+    /// Schedules `callback` to run once `seconds` have passed (asyncio's `call_later(delay, cb)`).
+    @discardableResult
+    public func callLater(_ seconds: Double, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
+        try checkUsable("callLater")
+        return scheduleTimer(at: nowNanoseconds &+ nanoseconds(fromSeconds: seconds), callback)
+    }
+
+    /// Schedules `callback` at `when`, in seconds of ``time()`` (asyncio's `call_at`).
+    @discardableResult
+    public func callAt(_ when: Double, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
+        try checkUsable("callAt")
+        return scheduleTimer(at: nanoseconds(fromSeconds: when), callback)
+    }
+
+    /// Schedules `callback` at `instant` of the loop's ``clock``.
+    @discardableResult
+    public func callAt(_ instant: LoopClock.Instant, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
+        try checkUsable("callAt")
+        return scheduleTimer(at: instant.nanoseconds, callback)
+    }
+
+    /// Loop-thread fast path for timers: no checks.
+    func scheduleTimer(at deadline: UInt64, _ callback: @escaping () throws -> Void) -> TimerHandle {
+        nextTimerSequence &+= 1
+        let handle = TimerHandle(loop: self, deadline: deadline, sequence: nextTimerSequence, body: callback)
+        timers.insert(TimerEntry(deadline: deadline, sequence: nextTimerSequence, handle: handle))
+        return handle
+    }
+
+    func cancelReady(sequence: UInt64) {
+        if sequence > lastRunSequence { cancelledSequences.insert(sequence) }
+    }
+
+    /// Counts a cancelled timer still in the heap; compacts the heap when they are the majority, so
+    /// cancelling is O(1) amortized and never scans.
+    func timerWasCancelled() {
+        cancelledTimers += 1
+        if timers.count > 256 && cancelledTimers * 2 > timers.count {
+            timers = Heap(timers.unordered.filter { !$0.handle.isCancelled })
+            cancelledTimers = 0
+        }
+    }
+
+    /// The deadline of the earliest live timer, dropping cancelled ones from the top.
+    private func nextTimerDeadline() -> UInt64? {
+        while let top = timers.min {
+            if !top.handle.isCancelled { return top.deadline }
+            timers.removeMin()
+            cancelledTimers -= 1
+        }
+        return nil
+    }
+
+    // MARK: - Running
+
+    /// Runs the loop until ``stop()`` is called (asyncio's `run_forever`). `stop()` called before this
+    /// makes it run one iteration and return.
+    /// - Throws: ``EventLoopError/closed``, ``EventLoopError/alreadyRunning`` (re-entered), or
+    ///   ``EventLoopError/anotherLoopRunning``.
+    public func runForever() throws {
+        try enterRun()
+        defer { exitRun() }
+        while true {
+            runOnce()
+            if stopping { break }
+        }
+    }
+
+    func enterRun() throws {
+        if isClosed { throw EventLoopError.closed }
+        if isRunning { throw EventLoopError.alreadyRunning }
+        if let other = EventLoop.current, other !== self { throw EventLoopError.anotherLoopRunning }
+        owner.store(UInt(pthread_self()), ordering: .relaxed)
+        isRunning = true
+        pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    func exitRun() {
+        stopping = false
+        isRunning = false
+        pthread_setspecific(currentLoopKey, nil)
+    }
+
+    /// Makes ``runForever()`` return after the current iteration. Safe from any thread (from another
+    /// thread it is forwarded through the inbox).
+    public func stop() {
+        if isOnLoopThread { stopping = true } else { _ = try? callSoonThreadsafe { [self] in stopping = true } }
+    }
+
+    /// Whether a timer, a ready callback or an inbox item exists (used by virtual time and tests).
+    var hasReadyWork: Bool { !ready.isEmpty || !inbox.isEmpty }
+
+    /// One iteration, as asyncio's `_run_once`: poll for I/O (without blocking when work is ready), move
+    /// due timers to the ready FIFO, then run exactly the items that were ready at that point.
+    func runOnce(timeLimit: UInt64? = nil) {
+        if !yieldedTasks.isEmpty { resumeYieldedTasks() }
+        if !inbox.isEmpty { inbox.drain(into: &ready) }
+        var timeout: Int64 = -1
+        if !ready.isEmpty || stopping {
+            timeout = 0
+        } else if let deadline = nextTimerDeadline() {
+            switch timeSource {
+            case .monotonic:
+                let now = monotonicNanoseconds()
+                // Round up to whole milliseconds: the poll never wakes before the deadline, and a timer
+                // due in under a millisecond waits one poll instead of spinning.
+                timeout = deadline <= now ? 0 : Int64((deadline - now + 999_999) / 1_000_000)
+            case .virtual(let autoJump):
+                if let limit = timeLimit {
+                    virtualNow = max(virtualNow, min(deadline, limit))
+                    timeout = 0
+                } else if autoJump {
+                    virtualNow = max(virtualNow, deadline)
+                    timeout = 0
+                }
+            }
+        } else if timeLimit != nil {
+            timeout = 0
+        }
+        poll(timeoutMilliseconds: timeout)
+
+        if !timers.isEmpty {
+            let now = nowNanoseconds
+            while let top = timers.min, top.deadline <= now {
+                timers.removeMin()
+                if top.handle.isCancelled {
+                    cancelledTimers -= 1
+                } else {
+                    top.handle.inHeap = false
+                    ready.append(.timer(top.handle))
+                }
+            }
+        }
+        if !inbox.isEmpty { inbox.drain(into: &ready) }
+
+        var count = ready.count
+        while count > 0 {
+            count -= 1
+            run(ready.removeFirst())
+        }
+    }
+
+    /// Polls libuv. A zero timeout skips the syscall entirely when no libuv handle or request other than
+    /// the loop's own is active (the inbox is checked without it).
+    private func poll(timeoutMilliseconds timeout: Int64) {
+        if timeout == 0 {
+            if uvLoop.pointee.active_handles > ownActiveHandles || uvLoop.pointee.active_reqs.count > 0 {
+                uv_run(uvLoop, UV_RUN_NOWAIT)
+            }
+            return
+        }
+        if timeout > 0 {
+            uv_update_time(uvLoop)
+            uv_timer_start(pollTimer, { _ in }, UInt64(timeout), 0)
+        }
+        uv_run(uvLoop, UV_RUN_ONCE)
+        if timeout > 0 { uv_timer_stop(pollTimer) }
+    }
+
+    @inline(__always)
+    private func run(_ item: ReadyItem) {
+        switch item {
+        case .job(let job):
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        case .callback(let sequence, let body):
+            lastRunSequence = sequence
+            if !cancelledSequences.isEmpty, cancelledSequences.remove(sequence) != nil { return }
+            do { try body() } catch { reportCallbackError(error) }
+        case .timer(let handle):
+            guard let body = handle.body else { return }
+            handle.body = nil
+            do { try body() } catch { reportCallbackError(error) }
+        case .shared(let flag, let body):
+            if flag.isCancelled { return }
+            do { try body() } catch { reportCallbackError(error) }
+        }
+        if !yieldedTasks.isEmpty { resumeYieldedTasks() }
+    }
+
+    private func resumeYieldedTasks() {
+        let yielded = yieldedTasks
+        yieldedTasks.removeAll(keepingCapacity: true)
+        for continuation in yielded { continuation.resume() }
+    }
+
+    private func reportCallbackError(_ error: any Error) {
+        callExceptionHandler(ExceptionContext(message: "Exception in callback", error: error))
+    }
+
+    // MARK: - Closing
+
+    /// Closes the loop: drops pending callbacks and timers and frees every libuv handle (asyncio's
+    /// `close`). Closing twice does nothing; afterwards every scheduling call throws
+    /// ``EventLoopError/closed``.
+    /// - Throws: ``EventLoopError/alreadyRunning`` if the loop is running.
+    public func close() throws {
+        if isRunning { throw EventLoopError.alreadyRunning }
+        if isClosed { return }
+        isClosed = true
+        var dropped = inbox.close().map(\.readyItem)
+        dropped.append(contentsOf: ready)
+        ready.removeAll()
+        let strandedJobs = dropped.reduce(0) { n, item in if case .job = item { return n + 1 } else { return n } }
+        if strandedJobs > 0 {
+            logger.warning("Event loop closed with \(strandedJobs) task step(s) pending: those tasks never resume")
+        }
+        for entry in timers.unordered { entry.handle.body = nil }
+        timers = Heap()
+        cancelledTimers = 0
+        cancelledSequences.removeAll()
+        tasks.removeAll()
+        uv_walk(uvLoop, { handle, _ in
+            if let handle, uv_is_closing(handle) == 0 { uv_close(handle, nil) }
+        }, nil)
+        uv_run(uvLoop, UV_RUN_DEFAULT)
+        let status = uv_loop_close(uvLoop)
+        if status != 0 { logger.error("uv_loop_close: \(String(cString: uv_err_name(status))); a libuv handle is still open") }
+        uvLoop.deallocate()
+        wakeupHandle.deallocate()
+        pollTimer.deallocate()
+    }
+}
+
+/// The pthread key under which a thread records the loop it is running.
+let currentLoopKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()

@@ -1,0 +1,32 @@
+/// Misuse of an ``EventLoop``: what asyncio reports as `RuntimeError`.
+public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The loop was closed with ``EventLoop/close()``; it cannot schedule or run anything.
+    case closed
+    /// The loop is already running (`runForever`/`runUntilComplete` re-entered, or `close` while running).
+    case alreadyRunning
+    /// Another event loop is already running on this thread.
+    case anotherLoopRunning
+    /// A loop-confined API was called from a thread that is not the loop's.
+    case wrongThread(String)
+    /// `runUntilComplete` returned because the loop was stopped before its work finished.
+    case stoppedBeforeComplete
+    /// There is no running event loop on this thread (asyncio's `get_running_loop()` failing).
+    case noRunningLoop
+    /// libuv reported an error.
+    case uv(code: Int32, name: String, message: String, operation: String)
+
+    public var description: String {
+        switch self {
+        case .closed: return "Event loop is closed"
+        case .alreadyRunning: return "This event loop is already running"
+        case .anotherLoopRunning: return "Cannot run the event loop while another loop is running on this thread"
+        case .wrongThread(let what):
+            return "\(what) was called from a thread that is not the event loop's thread; "
+                + "use callSoonThreadsafe or runCoroutineThreadsafe from other threads"
+        case .stoppedBeforeComplete: return "Event loop stopped before the work completed"
+        case .noRunningLoop: return "No running event loop on this thread"
+        case .uv(let code, let name, let message, let operation):
+            return "\(operation) failed: \(name) (\(code)): \(message)"
+        }
+    }
+}

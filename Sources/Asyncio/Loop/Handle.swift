@@ -1,0 +1,49 @@
+import Synchronization
+
+/// A scheduled callback returned by ``EventLoop/callSoon(_:)`` and ``EventLoop/callSoonThreadsafe(_:)``:
+/// asyncio's `Handle`.
+///
+/// ``cancel()`` guarantees the callback never runs if it has not started; cancelling twice, or after it
+/// ran, does nothing. A handle is a small value: scheduling a callback allocates nothing but the
+/// closure's captures.
+public struct Handle: Sendable {
+    enum Storage: Sendable {
+        /// A callback scheduled on the loop thread: its position in the ready FIFO.
+        case local(EventLoop, UInt64)
+        /// A callback scheduled from another thread.
+        case shared(SharedCancellation)
+    }
+
+    let storage: Storage
+
+    /// Prevents the callback from running. Safe from any thread; from a thread other than the loop's,
+    /// a callback already about to run may still run.
+    public func cancel() {
+        switch storage {
+        case .local(let loop, let sequence):
+            if loop.isOnLoopThread {
+                loop.cancelReady(sequence: sequence)
+            } else {
+                _ = try? loop.callSoonThreadsafe { loop.cancelReady(sequence: sequence) }
+            }
+        case .shared(let flag):
+            flag.cancel()
+        }
+    }
+}
+
+/// The cancellation flag of a callback scheduled from another thread (set from any thread, read by the loop).
+final class SharedCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func cancel() { flag.store(true, ordering: .releasing) }
+    var isCancelled: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// One entry of the loop's ready FIFO: callbacks, task jobs and due timers share one queue, so they run
+/// in the order they became ready.
+enum ReadyItem {
+    case callback(sequence: UInt64, body: () throws -> Void)
+    case shared(SharedCancellation, body: () throws -> Void)
+    case job(UnownedJob)
+    case timer(TimerHandle)
+}

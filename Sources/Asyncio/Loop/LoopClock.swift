@@ -1,0 +1,52 @@
+/// A Swift `Clock` that reads the loop's time and sleeps on the loop's timers.
+///
+/// `Task.sleep(for: .seconds(1), clock: loop.clock)` from a task on the loop waits on a loop timer
+/// (no detour through a pool thread, as `ContinuousClock` takes); on a virtual-time test loop the
+/// clock is virtual too, so clock-taking libraries (swift-async-algorithms' `debounce`, `timer`) are
+/// tested in virtual time. Sleeping must happen in a task running on this clock's loop.
+public struct LoopClock: Clock, Sendable {
+    /// A point in the loop's time (nanoseconds on its monotonic or virtual clock).
+    public struct Instant: InstantProtocol, Sendable, Hashable, Comparable, CustomStringConvertible {
+        /// Nanoseconds since the clock's origin.
+        public var nanoseconds: UInt64
+
+        /// An instant `nanoseconds` after the clock's origin.
+        public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+        /// The instant as seconds, the unit of ``EventLoop/time()``.
+        public var seconds: Double { Double(nanoseconds) / 1e9 }
+
+        public func advanced(by duration: Duration) -> Instant {
+            let (seconds, attoseconds) = duration.components
+            let delta = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+            if delta >= 0 { return Instant(nanoseconds: nanoseconds &+ UInt64(delta)) }
+            let magnitude = UInt64(-delta)
+            return Instant(nanoseconds: magnitude > nanoseconds ? 0 : nanoseconds - magnitude)
+        }
+
+        public func duration(to other: Instant) -> Duration {
+            if other.nanoseconds >= nanoseconds { return .nanoseconds(Int64(other.nanoseconds - nanoseconds)) }
+            return .nanoseconds(-Int64(nanoseconds - other.nanoseconds))
+        }
+
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+
+        public var description: String { "\(seconds)s" }
+    }
+
+    /// The loop whose time and timers this clock uses.
+    public let loop: EventLoop
+
+    /// The clock of `loop`.
+    public init(loop: EventLoop) { self.loop = loop }
+
+    public var now: Instant { Instant(nanoseconds: loop.nowNanoseconds) }
+
+    /// One nanosecond: instants are read from `CLOCK_MONOTONIC` (or the virtual clock).
+    public var minimumResolution: Duration { .nanoseconds(1) }
+
+    /// Suspends until `deadline` on a loop timer. Throws `CancelledError` if the task is cancelled.
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        try await loop.sleep(untilNanoseconds: deadline.nanoseconds)
+    }
+}

@@ -1,0 +1,79 @@
+import Synchronization
+
+/// Runs `main` on a new event loop on the calling thread, then cancels whatever tasks are left, waits
+/// for them, and closes the loop (asyncio's `asyncio.run`). Returns `main`'s result or rethrows its
+/// error.
+///
+/// This blocks the calling thread: call it from synchronous code (`main`, a command-line tool). From
+/// async code use the `async` overload, which runs the loop on a thread of its own. A loop blocking the
+/// main thread starves `MainActor`: a `MainActor` hop from loop code never completes.
+/// - Parameter debug: turns on the loop's debug mode (see ``EventLoop/debug``); `nil` reads the
+///   `ASYNCIO_DEBUG` environment variable.
+public func run<T>(debug: Bool? = nil, _ main: sending @escaping () async throws -> T) throws -> T {
+    let loop = try EventLoop()
+    if let debug { loop.debug = debug }
+    defer {
+        try? loop.cancelAllTasks()
+        try? loop.close()
+    }
+    return try loop.runUntilComplete(main)
+}
+
+/// Runs `main` on a new event loop on a new thread of its own, and awaits its result: the form of
+/// `asyncio.run` for async callers (tests, `@main` async programs, code on `MainActor`). It never blocks
+/// a Swift concurrency pool thread. Cancelling the awaiting task cancels `main`.
+public func run<T: Sendable>(debug: Bool? = nil, _ main: @escaping @Sendable () async throws -> T) async throws -> T {
+    let link = LoopLink()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            spawnThread(name: "asyncio-loop") {
+                continuation.resume(with: Result {
+                    let loop = try EventLoop()
+                    if let debug { loop.debug = debug }
+                    defer {
+                        link.detach()
+                        try? loop.cancelAllTasks()
+                        try? loop.close()
+                    }
+                    let task = try loop.createTask(name: "main", main)
+                    link.attach(loop: loop, task: task)
+                    return try loop.runUntilComplete(task)
+                })
+            }
+        }
+    } onCancel: {
+        link.cancel()
+    }
+}
+
+/// Connects an awaiting caller to the main task of a loop running on another thread, so that the
+/// caller's cancellation reaches it (thread-safe: all state is under one mutex).
+private final class LoopLink: Sendable {
+    private struct State {
+        var loop: EventLoop?
+        var cancelMain: (@Sendable () -> Void)?
+        var cancelled = false
+    }
+    private let state = Mutex(State())
+
+    func attach<T>(loop: EventLoop, task: LoopTask<T>) {
+        let cancelMain: @Sendable () -> Void = { task.cancel() }
+        let cancelNow = state.withLock { s in
+            s.loop = loop
+            s.cancelMain = cancelMain
+            return s.cancelled
+        }
+        if cancelNow { cancelMain() }
+    }
+
+    func detach() { state.withLock { $0 = State(cancelled: true) } }
+
+    func cancel() {
+        let target = state.withLock { s -> (EventLoop, @Sendable () -> Void)? in
+            s.cancelled = true
+            guard let loop = s.loop, let cancelMain = s.cancelMain else { return nil }
+            return (loop, cancelMain)
+        }
+        if let (loop, cancelMain) = target { _ = try? loop.callSoonThreadsafe(cancelMain) }
+    }
+}

@@ -1,0 +1,61 @@
+/// A callback scheduled for a moment in the loop's time, returned by ``EventLoop/callLater(_:_:)`` and
+/// ``EventLoop/callAt(_:_:)``: asyncio's `TimerHandle`.
+///
+/// Loop-confined (`@unchecked Sendable`): its state is only touched on the loop thread; ``cancel()``
+/// from another thread is forwarded to the loop through its thread-safe inbox.
+public final class TimerHandle: @unchecked Sendable, CustomStringConvertible {
+    /// The deadline in nanoseconds of the loop's clock.
+    let deadline: UInt64
+    /// Scheduling order, which breaks ties between equal deadlines.
+    let sequence: UInt64
+    unowned let loop: EventLoop
+    var body: (() throws -> Void)?
+    private(set) var cancelled = false
+    /// Still in the loop's heap (not yet moved to the ready FIFO).
+    var inHeap = true
+
+    init(loop: EventLoop, deadline: UInt64, sequence: UInt64, body: @escaping () throws -> Void) {
+        self.loop = loop
+        self.deadline = deadline
+        self.sequence = sequence
+        self.body = body
+    }
+
+    /// When the callback is due, in seconds of ``EventLoop/time()``.
+    public var when: Double { Double(deadline) / 1e9 }
+
+    /// When the callback is due, as an instant of the loop's ``LoopClock``.
+    public var instant: LoopClock.Instant { .init(nanoseconds: deadline) }
+
+    /// Whether ``cancel()`` was called before the callback ran.
+    public var isCancelled: Bool { cancelled }
+
+    /// Prevents the callback from running; harmless if it already ran or was cancelled. O(1): the timer
+    /// stays in the heap, marked, until it surfaces or the heap is compacted.
+    public func cancel() {
+        guard loop.isOnLoopThread else {
+            _ = try? loop.callSoonThreadsafe { self.cancel() }
+            return
+        }
+        guard !cancelled else { return }
+        cancelled = true
+        if body != nil {
+            body = nil
+            if inHeap { loop.timerWasCancelled() }
+        }
+    }
+
+    public var description: String { "TimerHandle(when: \(when)\(cancelled ? ", cancelled" : ""))" }
+}
+
+/// A timer in the loop's heap, ordered by deadline and then by scheduling order.
+struct TimerEntry: Comparable {
+    let deadline: UInt64
+    let sequence: UInt64
+    let handle: TimerHandle
+
+    static func < (a: TimerEntry, b: TimerEntry) -> Bool {
+        a.deadline != b.deadline ? a.deadline < b.deadline : a.sequence < b.sequence
+    }
+    static func == (a: TimerEntry, b: TimerEntry) -> Bool { a.handle === b.handle }
+}
