@@ -56,6 +56,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Whether ``close()`` was called.
     public private(set) var isClosed = false
     var tasks: [ObjectIdentifier: any AnyLoopTask] = [:]
+    /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
+    var resources: [ObjectIdentifier: any LoopResource] = [:]
     var taskCounter = 0
     var debugEnabled = EventLoop.debugFromEnvironment
 
@@ -401,6 +403,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         cancelledTimers = 0
         cancelledSequences.removeAll()
         tasks.removeAll()
+        let owners = resources.values
+        resources.removeAll()
+        for owner in owners { owner.closeForLoopShutdown() }
         uv_walk(uvLoop, { handle, _ in
             if let handle, uv_is_closing(handle) == 0 { uv_close(handle, nil) }
         }, nil)
