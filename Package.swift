@@ -5,10 +5,14 @@ let package = Package(
     name: "swift-asyncio",
     products: [
         .library(name: "Asyncio", targets: ["Asyncio"]),
+        .library(name: "AsyncioTesting", targets: ["AsyncioTesting"]),
+        .executable(name: "asyncio-tour", targets: ["AsyncioTour"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Tests only: the testing library's Clock interop is checked against AsyncTimerSequence.
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
     ],
     targets: [
         .systemLibrary(
@@ -26,6 +30,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio"]),
+        .target(name: "AsyncioTesting", dependencies: ["Asyncio"]),
+        .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting"]),
+        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio", "AsyncioTesting"]),
+        .testTarget(
+            name: "AsyncioTestingTests",
+            dependencies: [
+                "Asyncio", "AsyncioTesting",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ]
+        ),
     ]
 )

@@ -32,7 +32,7 @@ struct CallbackSchedulingTests {
     }
 
     @Test func cancelledHandleNeverRunsAndCancelIsIdempotent() async throws {
-        let events = try await onLoopThread { loop in
+        let events = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             let trace = Trace()
             let first = try loop.callSoon { trace("first") }
             let second = try loop.callSoon { trace("second") }
@@ -55,7 +55,7 @@ struct CallbackSchedulingTests {
     }
 
     @Test func callbackErrorsGoToTheExceptionHandler() async throws {
-        let (contexts, ran) = try await onLoopThread { loop in
+        let (contexts, ran) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             let received = Trace()
             loop.exceptionHandler = { _, context in received("\(context.message): \(context.error.map { "\($0)" } ?? "")") }
             let trace = Trace()

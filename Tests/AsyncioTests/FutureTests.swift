@@ -30,7 +30,7 @@ struct FutureTests {
     }
 
     @Test func doneCallbacksRunInOrderThroughCallSoonAlsoWhenAddedLate() async throws {
-        let events = try await onLoopThread { loop in
+        let events = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             let trace = Trace()
             let future = Future<String>(loop: loop)
             future.addDoneCallback { trace("cb1 \(try! $0.result())") }
@@ -50,7 +50,7 @@ struct FutureTests {
     }
 
     @Test func awaitingAFutureReturnsItsValue() async throws {
-        let value = try await onLoopThread { loop in
+        let value = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             let future = Future<Int>(loop: loop)
             try loop.callLater(0.001) { try future.setResult(5) }
             return try loop.runUntilComplete { try await future.value }

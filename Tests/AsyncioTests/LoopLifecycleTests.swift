@@ -54,7 +54,7 @@ struct LoopLifecycleTests {
     }
 
     @Test func runUntilCompleteReturnsTheResultOrRethrows() async throws {
-        let (value, error) = try await onLoopThread { loop -> (Int, Boom?) in
+        let (value, error) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> (Int, Boom?) in
             let value = try loop.runUntilComplete { () async throws -> Int in
                 try await loop.sleep(for: .milliseconds(1))
                 return 42
@@ -68,7 +68,7 @@ struct LoopLifecycleTests {
     }
 
     @Test func stopBeforeCompletionThrows() async throws {
-        let error = try await onLoopThread { loop -> EventLoopError? in
+        let error = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> EventLoopError? in
             try loop.callLater(0.001) { loop.stop() }
             do { _ = try loop.runUntilComplete { try await loop.sleep(seconds: 10) } } catch let e as EventLoopError { return e }
             return nil

@@ -4,7 +4,7 @@ import Testing
 @Suite("sleep and the loop clock")
 struct SleepAndClockTests {
     @Test func sleepsWakeInDeadlineOrder() async throws {
-        let events = try await onLoopThread { loop in
+        let events = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             let trace = Trace()
             try loop.runUntilComplete {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -52,7 +52,7 @@ struct SleepAndClockTests {
     }
 
     @Test func taskSleepWithTheLoopClockRunsOnALoopTimer() async throws {
-        let (elapsed, sameThread) = try await onLoopThread { loop -> (Duration, Bool) in
+        let (elapsed, sameThread) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> (Duration, Bool) in
             let thread = currentThreadID()
             return try loop.runUntilComplete {
                 let clock = loop.clock

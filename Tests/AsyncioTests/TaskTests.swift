@@ -37,7 +37,7 @@ struct TaskTests {
     }
 
     @Test func cancelWithAMessage() async throws {
-        let (error, cancelled) = try await onLoopThread { loop -> (CancelledError?, Bool) in
+        let (error, cancelled) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> (CancelledError?, Bool) in
             let task = try loop.createTask { try await loop.sleep(seconds: 60) }
             try loop.callLater(0.001) { task.cancel(message: "shutting down") }
             var caught: CancelledError?
@@ -50,7 +50,7 @@ struct TaskTests {
     }
 
     @Test func aTaskThatCatchesCancellationAndReturnsIsNotCancelled() async throws {
-        let (value, cancelled) = try await onLoopThread { loop -> (String, Bool) in
+        let (value, cancelled) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> (String, Bool) in
             let task = try loop.createTask { () async throws -> String in
                 do {
                     try await loop.sleep(seconds: 60)
@@ -68,7 +68,7 @@ struct TaskTests {
     }
 
     @Test func childrenOfTasksRunOnTheLoopThread() async throws {
-        let (loopThread, seen) = try await onLoopThread { loop -> (UInt, [UInt]) in
+        let (loopThread, seen) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> (UInt, [UInt]) in
             let loopThread = currentThreadID()
             let seen = try loop.runUntilComplete { () async throws -> [UInt] in
                 async let a: UInt = { try await loop.sleep(for: .zero); return currentThreadID() }()
@@ -93,7 +93,7 @@ struct TaskTests {
     }
 
     @Test func currentTaskAndAllTasks() async throws {
-        let (names, current, remaining) = try await onLoopThread { loop -> ([String], String?, Int) in
+        let (names, current, remaining) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> ([String], String?, Int) in
             let sleeper = try loop.createTask(name: "sleeper") { try await loop.sleep(seconds: 60) }
             let result = try loop.runUntilComplete { () async throws -> ([String], String?) in
                 (loop.allTasks().map(\.name).sorted(), currentTask()?.name)
@@ -109,7 +109,7 @@ struct TaskTests {
     }
 
     @Test func anUnretrievedTaskFailureReachesTheExceptionHandler() async throws {
-        let messages = try await onLoopThread { loop in
+        let messages = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             let trace = Trace()
             loop.exceptionHandler = { _, context in trace(context.message) }
             try loop.createTask(name: "doomed") { () async throws -> Void in throw Boom() }

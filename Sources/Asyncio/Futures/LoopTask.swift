@@ -92,7 +92,8 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// Adds a done callback, given this task; see ``Future/addDoneCallback(_:)``.
     @discardableResult
     public func addDoneCallback(_ callback: @escaping (LoopTask<Value>) -> Void) -> Int {
-        future.addDoneCallback { [unowned self] _ in callback(self) }
+        // Holds the task until the callback has run (the future drops its callbacks when done).
+        future.addDoneCallback { _ in callback(self) }
     }
 
     /// Removes a done callback; see ``Future/removeDoneCallback(_:)``.

@@ -33,8 +33,6 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     let wakeupHandle: UnsafeMutablePointer<uv_async_t>
     let pollTimer: UnsafeMutablePointer<uv_timer_t>
     let inbox: Inbox
-    /// Active libuv handles that belong to the loop itself (the wake-up async handle).
-    private let ownActiveHandles: UInt32 = 1
 
     // MARK: ready FIFO and timers (loop-confined)
     var ready = Deque<ReadyItem>()
@@ -47,6 +45,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Tasks that yielded (`sleep(0)`) during the current item; resumed as soon as it returns, when
     /// they have really suspended, so that their next step joins the back of the ready FIFO.
     var yieldedTasks: [UnsafeContinuation<Void, Never>] = []
+    /// Sees every item before it runs (testing trace); nil on the fast path.
+    var stepObserverStorage: ((LoopStep) -> Void)?
+    /// Waits on work running on other threads (executor calls, thread-safe submissions) that will
+    /// come back through the inbox: a virtual-time loop blocks for them instead of reporting a stall.
+    var externalWaits = 0
 
     // MARK: state
     private let owner = Atomic<UInt>(UInt(pthread_self()))
@@ -236,7 +239,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// The deadline of the earliest live timer, dropping cancelled ones from the top.
-    private func nextTimerDeadline() -> UInt64? {
+    func nextTimerDeadline() -> UInt64? {
         while let top = timers.min {
             if !top.handle.isCancelled { return top.deadline }
             timers.removeMin()
@@ -328,9 +331,18 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         if !inbox.isEmpty { inbox.drain(into: &ready) }
 
         var count = ready.count
-        while count > 0 {
-            count -= 1
-            run(ready.removeFirst())
+        if let observer = stepObserverStorage {
+            while count > 0 {
+                count -= 1
+                let item = ready.removeFirst()
+                observer(step(of: item))
+                run(item)
+            }
+        } else {
+            while count > 0 {
+                count -= 1
+                run(ready.removeFirst())
+            }
         }
     }
 
@@ -338,7 +350,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// the loop's own is active (the inbox is checked without it).
     private func poll(timeoutMilliseconds timeout: Int64) {
         if timeout == 0 {
-            if uvLoop.pointee.active_handles > ownActiveHandles || uvLoop.pointee.active_reqs.count > 0 {
+            if hasUVActivity {
                 uv_run(uvLoop, UV_RUN_NOWAIT)
             }
             return

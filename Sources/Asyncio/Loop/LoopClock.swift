@@ -46,7 +46,16 @@ public struct LoopClock: Clock, Sendable {
     public var minimumResolution: Duration { .nanoseconds(1) }
 
     /// Suspends until `deadline` on a loop timer. Throws `CancelledError` if the task is cancelled.
+    ///
+    /// From a task running on the loop this is ``EventLoop/sleep(until:)``. From any other task (for
+    /// example the internal tasks of swift-async-algorithms' `debounce`) the timer is scheduled through
+    /// the loop's thread-safe inbox and the caller resumes on its own executor; on a virtual-time loop
+    /// that auto-jumps, time may jump ahead before such a sleeper has registered its timer.
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
-        try await loop.sleep(untilNanoseconds: deadline.nanoseconds)
+        if loop.isOnLoopThread {
+            try await loop.sleep(untilNanoseconds: deadline.nanoseconds)
+        } else {
+            try await RemoteSleep(loop: loop, deadline: deadline.nanoseconds).wait()
+        }
     }
 }

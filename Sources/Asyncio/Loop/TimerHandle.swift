@@ -8,7 +8,9 @@ public final class TimerHandle: @unchecked Sendable, CustomStringConvertible {
     let deadline: UInt64
     /// Scheduling order, which breaks ties between equal deadlines.
     let sequence: UInt64
-    unowned let loop: EventLoop
+    /// Strong: the cycle with the loop's heap ends when the timer fires, is compacted away, or the
+    /// loop closes (which empties the heap).
+    let loop: EventLoop
     var body: (() throws -> Void)?
     private(set) var cancelled = false
     /// Still in the loop's heap (not yet moved to the ready FIFO).

@@ -1,0 +1,116 @@
+import CLibUV
+
+/// What ran, as seen by an observer of the loop (the testing library's trace).
+@_spi(AsyncioTesting)
+public enum LoopStep: Sendable, Equatable {
+    /// A callback scheduled with `callSoon` (or a future's done callback).
+    case callback
+    /// A callback scheduled with `callSoonThreadsafe`.
+    case threadsafeCallback
+    /// A timer callback (`callLater` / `callAt`, or a task's `sleep` ending).
+    case timer
+    /// A step of a task; the name of the loop task it belongs to, or nil for a child task.
+    case taskStep(String?)
+}
+
+/// Why a virtual-time loop cannot make progress.
+@_spi(AsyncioTesting)
+public struct LoopStall: Error, CustomStringConvertible, Sendable {
+    /// The explanation.
+    public var description: String
+}
+
+@_spi(AsyncioTesting)
+extension EventLoop {
+    /// Whether the loop runs on a virtual clock.
+    public var isVirtualTime: Bool { timeSource != .monotonic }
+
+    /// The virtual clock's reading in nanoseconds.
+    public var virtualNanoseconds: UInt64 { virtualNow }
+
+    /// Observes every ready item the loop runs, before it runs (nil: no observation, no cost).
+    public var stepObserver: ((LoopStep) -> Void)? {
+        get { stepObserverStorage }
+        set { stepObserverStorage = newValue }
+    }
+
+    /// Runs every callback and task step due up to `deadline` (virtual nanoseconds), in deadline order,
+    /// then sets the clock to `deadline`. Time moves only when nothing is ready.
+    public func advanceVirtualTime(to deadline: UInt64) throws {
+        guard isVirtualTime else { throw LoopStall(description: "advance(by:) needs a virtual-time loop") }
+        try checkUsable("advance")
+        try enterRun()
+        defer { exitRun() }
+        while hasWorkDue(by: deadline) { runOnce(timeLimit: deadline) }
+        virtualNow = max(virtualNow, deadline)
+    }
+
+    /// Runs iterations until nothing is ready, without moving time.
+    public func runUntilIdle() throws {
+        try advanceVirtualTime(to: virtualNow)
+    }
+
+    /// Runs the loop until `isFinished` returns true. Throws ``LoopStall`` instead of blocking forever
+    /// when nothing can make progress: nothing ready, no timer it may jump to, no libuv activity and no
+    /// work pending on other threads.
+    public func runVirtual(until isFinished: () -> Bool) throws {
+        guard case .virtual(let autoJump) = timeSource else {
+            throw LoopStall(description: "runVirtual needs a virtual-time loop")
+        }
+        try checkUsable("run")
+        try enterRun()
+        defer { exitRun() }
+        while !isFinished() {
+            if !hasWorkDue(by: autoJump ? UInt64.max : virtualNow) && !hasUVActivity && externalWaits == 0 {
+                let pending = allTasks().map(\.description).sorted().joined(separator: ", ")
+                let reason = autoJump
+                    ? "nothing is ready and no timer is pending, so nothing can wake the waiting tasks"
+                    : "nothing is ready and time is manual: call advance(by:) to move it"
+                throw LoopStall(description: "The loop stalled at t=\(Double(virtualNow) / 1e9)s: \(reason). Pending tasks: [\(pending)]")
+            }
+            runOnce()
+        }
+    }
+
+    /// Whether a callback or task step is ready, or a live timer is due by `deadline`.
+    private func hasWorkDue(by deadline: UInt64) -> Bool {
+        if hasReadyWork || !yieldedTasks.isEmpty { return true }
+        guard let next = nextTimerDeadline() else { return false }
+        return next <= deadline
+    }
+}
+
+extension EventLoop {
+    /// Whether libuv has handles or requests at work besides the loop's own (real I/O in flight).
+    var hasUVActivity: Bool {
+        uvLoop.pointee.active_handles > 1 || uvLoop.pointee.active_reqs.count > 0
+    }
+
+    /// What a ready item is, for the step observer (test and debug paths only).
+    func step(of item: ReadyItem) -> LoopStep {
+        switch item {
+        case .callback: return .callback
+        case .shared: return .threadsafeCallback
+        case .timer: return .timer
+        case .job(let job):
+            let pointer = unsafeBitCast(job, to: UnsafeRawPointer.self)
+            for task in tasks.values {
+                if let owned = task as? any SwiftTaskOwner, owned.swiftTaskPointer == pointer {
+                    return .taskStep(task.name)
+                }
+            }
+            return .taskStep(nil)
+        }
+    }
+}
+
+/// A loop task whose Swift task can be recognised from its jobs (a task's job *is* its task).
+protocol SwiftTaskOwner {
+    var swiftTaskPointer: UnsafeRawPointer? { get }
+}
+
+extension LoopTask: SwiftTaskOwner {
+    var swiftTaskPointer: UnsafeRawPointer? {
+        swiftTask.map { unsafeBitCast($0, to: UnsafeRawPointer.self) }
+    }
+}

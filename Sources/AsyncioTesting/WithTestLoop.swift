@@ -1,0 +1,46 @@
+@_spi(AsyncioTesting) import Asyncio
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs `body` with a fresh ``TestLoop`` on a thread of its own and returns its result: the way to
+/// use a test loop from an async test (Swift Testing's `@Test func ... async`), without blocking a
+/// Swift concurrency pool thread. The loop is closed afterwards; each call gets its own loop.
+///
+/// ```swift
+/// @Test func timesOutAfterThirtySeconds() async throws {
+///     try await withTestLoop { test in
+///         let elapsed = try test.run {
+///             let start = test.now
+///             await #expect(throws: TimeoutError.self) { try await waitFor(timeout: .seconds(30)) { try await neverAnswers() } }
+///             return test.now - start
+///         }
+///         #expect(elapsed == .seconds(30))
+///     }
+/// }
+/// ```
+public func withTestLoop<T: Sendable>(
+    autoJump: Bool = true, _ body: @escaping @Sendable (TestLoop) throws -> T
+) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let box = Unmanaged.passRetained(ThreadBody {
+            continuation.resume(with: Result { try body(TestLoop(autoJump: autoJump)) })
+        }).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, nil, { raw in
+            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
+            return nil
+        }, box)
+        if status != 0 {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            continuation.resume(throwing: TestLoopFailure("pthread_create failed (\(status))", trace: ""))
+        } else {
+            pthread_detach(thread)
+        }
+    }
+}
+
+private final class ThreadBody: Sendable {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+}

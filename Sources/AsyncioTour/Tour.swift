@@ -1,0 +1,25 @@
+import Asyncio
+import AsyncioTesting
+
+/// The tour: every example of the article, in the article's order.
+enum Tour {
+    static let examples: [Example] = [
+        coroutines,
+        createTask,
+    ]
+
+    static func example(named name: String) -> Example? { examples.first { $0.name == name } }
+
+    /// Runs `example` on a fresh loop (real time) or on a virtual-time test loop; returns its lines.
+    @discardableResult
+    static func run(_ example: Example, virtualTime: Bool, echo: Bool) throws -> [String] {
+        let out = TourOutput(echo: echo)
+        if virtualTime {
+            let test = try TestLoop()
+            try test.run { try await example.body(out) }
+        } else {
+            try Asyncio.run { try await example.body(out) }
+        }
+        return out.lines
+    }
+}
