@@ -6,6 +6,11 @@ enum Tour {
     static let examples: [Example] = [
         coroutines,
         createTask,
+        contextManager,
+        callbacks,
+        asyncIterator,
+        cancellation,
+        customEventLoop,
     ]
 
     static func example(named name: String) -> Example? { examples.first { $0.name == name } }

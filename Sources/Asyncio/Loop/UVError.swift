@@ -13,3 +13,8 @@ extension EventLoopError {
 func uvCheck(_ status: Int32, _ operation: @autoclosure () -> String) throws {
     if status < 0 { throw EventLoopError.uv(status, operation()) }
 }
+
+extension EventLoop {
+    /// The version of the libuv library the loop runs on (for example "1.44.2").
+    public static var libuvVersion: String { String(cString: uv_version_string()) }
+}

@@ -1,21 +1,25 @@
 import Asyncio
 
 extension Tour {
-    /// create_task: tasks start on the next loop iteration and run while the creator continues.
+    /// Creating tasks: a task starts on the loop's next iteration, while its creator goes on.
     static let createTask = Example(name: "create-task", title: "Creating tasks") { out in
         let loop = try EventLoop.running()
 
-        @Sendable func worker(_ name: String, _ delay: Double) async throws -> String {
-            out("\(name) started")
+        @Sendable func processData(_ name: String, _ delay: Double) async throws -> String {
+            out("\(name) starting processing")
             try await sleep(seconds: delay)
-            out("\(name) finished")
-            return "\(name) result"
+            out("\(name) processing complete")
+            return "\(name)_result"
         }
 
-        let a = try loop.createTask(name: "A") { try await worker("Task A", 2) }
-        let b = try loop.createTask(name: "B") { try await worker("Task B", 1) }
-        out("Tasks created")
-        out(try await a.value)
-        out(try await b.value)
+        // Creating tasks schedules them; they start once main waits.
+        let task1 = try loop.createTask { try await processData("Task 1", 2) }
+        let task2 = try loop.createTask { try await processData("Task 2", 1) }
+        out("Tasks created, doing other things...")
+        try await sleep(seconds: 0.5)
+
+        let result1 = try await task1.value
+        let result2 = try await task2.value
+        out("Results: \(result1), \(result2)")
     }
 }
