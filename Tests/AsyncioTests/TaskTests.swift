@@ -27,9 +27,8 @@ struct TaskTests {
                 try loop.createTask { trace("lazy task") }
                 try loop.createTask(eager: true) { trace("eager task") }
                 trace("after createTask")
-                try loop.callSoon { trace("callback scheduled after") }
+                try loop.callSoon { trace("callback scheduled after"); loop.stop() }
             }
-            try loop.callLater(0.002) { loop.stop() }
             try loop.runForever()
             return trace.events
         }
