@@ -79,8 +79,9 @@ public final class TestLoop: @unchecked Sendable {
     /// Runs `body` as a task until it finishes and returns its result (or rethrows its error). With
     /// auto-jump, time jumps through every wait; with manual time, it throws a ``TestLoopFailure`` if
     /// the body waits on a timer (advance time from a callback or use ``advance(by:)`` instead).
-    public func run<T>(_ body: sending @escaping () async throws -> T) throws -> T {
-        let task = try loop.createTask(name: "test", body)
+    /// - Parameter name: the task's name (default "Task-N", as ``EventLoop/createTask(name:eager:_:)``).
+    public func run<T>(name: String? = nil, _ body: sending @escaping () async throws -> T) throws -> T {
+        let task = try loop.createTask(name: name, body)
         do {
             try loop.runVirtual { task.isDone }
         } catch let stall as LoopStall {

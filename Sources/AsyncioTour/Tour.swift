@@ -11,6 +11,7 @@ enum Tour {
         asyncIterator,
         cancellation,
         customEventLoop,
+        monitoring,
     ]
 
     static func example(named name: String) -> Example? { examples.first { $0.name == name } }

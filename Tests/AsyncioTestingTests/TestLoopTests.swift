@@ -114,7 +114,7 @@ struct TestLoopTests {
             }
         }
         #expect(message.contains("nothing can wake the waiting tasks"))
-        #expect(message.contains("LoopTask('test', pending)"))
+        #expect(message.contains("LoopTask('Task-1', pending)"))
     }
 
     @Test func manualTimeReportsAWaitOnATimer() async throws {

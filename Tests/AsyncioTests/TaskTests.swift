@@ -133,3 +133,53 @@ struct TaskTests {
         guard case .wrongThread? = future else { Issue.record("expected wrongThread, got \(String(describing: future))"); return }
     }
 }
+
+@Suite("Cancellation delivery")
+struct CancellationDeliveryTests {
+    @Test func aTaskCancelledAfterItsWakeUpWasScheduledStillSeesCancelledError() async throws {
+        let events = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
+            let trace = Trace()
+            try loop.runUntilComplete {
+                // Both sleeps end at t=1 in the same iteration: the sleeper's wake-up is already
+                // scheduled when the canceller runs, yet the sleeper's sleep throws (asyncio semantics).
+                let sleeper = try loop.createTask {
+                    do {
+                        try await loop.sleep(seconds: 1)
+                        trace("sleeper woke normally")
+                    } catch let error as CancelledError {
+                        trace("sleeper cancelled: \(error.message ?? "")")
+                    }
+                }
+                try await loop.sleep(seconds: 1)
+                sleeper.cancel(message: "late")
+                try await sleeper.value
+            }
+            return trace.events
+        }
+        #expect(events == ["sleeper cancelled: late"])
+    }
+
+    @Test func uncancellableCleanupRunsToTheEndInACancelledTask() async throws {
+        let (events, elapsed) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> ([String], Double) in
+            let trace = Trace()
+            let start = loop.time()
+            let worker = try loop.createTask {
+                do {
+                    try await loop.sleep(seconds: 60)
+                } catch let error as CancelledError {
+                    trace("cleaning up")
+                    // A plain sleep here would throw at once: Swift cancellation is irreversible.
+                    await #expect(throws: CancelledError.self) { try await loop.sleep(seconds: 1) }
+                    try await loop.uncancellable { try await loop.sleep(seconds: 1) }
+                    trace("cleanup complete")
+                    throw error
+                }
+            }
+            try loop.callLater(2.0) { worker.cancel() }
+            do { try loop.runUntilComplete(worker) } catch is CancelledError { trace("worker cancelled") }
+            return (trace.events, loop.time() - start)
+        }
+        #expect(events == ["cleaning up", "cleanup complete", "worker cancelled"])
+        #expect(elapsed == 3.0)
+    }
+}

@@ -171,7 +171,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     }
 
     private func waitUntilDone(cancellingFuture: Bool) async throws {
-        try await loop.suspend("Future.value") { waiter in
+        try await loop.suspendCheckingCancellation("Future.value") { waiter in
             nextEntryID += 1
             let id = nextEntryID
             entries.append(.waiter(id, waiter))

@@ -86,4 +86,22 @@ extension EventLoop {
             throw CancelledError(message: waiter.cancelMessage)
         }
     }
+
+    /// Suspends like ``suspend(_:_:)`` but ignores cancellation of the calling task: the waiter is
+    /// resumed only by whoever registered it.
+    func suspendIgnoringCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
+        try checkUsable(what())
+        let waiter = LoopWaiter(task: nil)
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            if waiter.install(continuation) { register(waiter) }
+        }
+    }
+
+    /// ``suspend(_:_:)`` for waits that hold nothing once resumed (a sleep, a future): if the task was
+    /// cancelled after its wake-up was scheduled but before it ran, the wait throws ``CancelledError``
+    /// anyway, as asyncio delivers a cancellation to the pending step of a task.
+    func suspendCheckingCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
+        try await suspend(what(), register)
+        if Task.isCancelled { throw CancelledError(message: TaskContext.current?.cancelMessage) }
+    }
 }

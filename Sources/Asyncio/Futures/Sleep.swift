@@ -22,7 +22,7 @@ extension EventLoop {
 
     func sleep(untilNanoseconds deadline: UInt64) async throws {
         if deadline <= nowNanoseconds { return try await yieldOnce() }
-        try await suspend("sleep") { waiter in
+        try await suspendCheckingCancellation("sleep") { waiter in
             let timer = scheduleTimer(at: deadline) { waiter.resume() }
             waiter.onCancel = { timer.cancel() }
         }
