@@ -157,7 +157,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     ///
     /// As in asyncio, cancelling the awaiting task cancels the future. Use ``waitDone()`` to wait
     /// without that (the building block of `shield`, `wait` and `gather`).
-    public var value: Value {
+    nonisolated(nonsending) public var value: Value {
         get async throws {
             if !isDone { try await waitUntilDone(cancellingFuture: true) }
             return try result()
@@ -166,11 +166,11 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
 
     /// Waits until the future is done without reading it; cancelling the waiting task leaves the future
     /// alone and throws ``CancelledError``.
-    public func waitDone() async throws {
+    nonisolated(nonsending) public func waitDone() async throws {
         if !isDone { try await waitUntilDone(cancellingFuture: false) }
     }
 
-    private func waitUntilDone(cancellingFuture: Bool) async throws {
+    nonisolated(nonsending) private func waitUntilDone(cancellingFuture: Bool) async throws {
         try await loop.suspendCheckingCancellation("Future.value") { waiter in
             nextEntryID += 1
             let id = nextEntryID

@@ -66,7 +66,7 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
 
     /// Waits for the task and returns its result, or throws its error or ``CancelledError``.
     /// Cancelling the awaiting task cancels this task (asyncio semantics); ``waitDone()`` does not.
-    public var value: Value {
+    nonisolated(nonsending) public var value: Value {
         get async throws {
             if !future.isDone {
                 do {
@@ -81,7 +81,7 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     }
 
     /// Waits until the task is done without cancelling it if the waiting task is cancelled.
-    public func waitDone() async throws { try await future.waitDone() }
+    nonisolated(nonsending) public func waitDone() async throws { try await future.waitDone() }
 
     /// The result (asyncio's `result()`); see ``Future/result()``.
     public func result() throws -> Value { try future.result() }
@@ -136,7 +136,7 @@ extension EventLoop {
         taskCounter += 1
         let task = LoopTask<T>(loop: self, name: name ?? "Task-\(taskCounter)")
         tasks[ObjectIdentifier(task)] = task
-        let operation: () async -> Void = {
+        let operation: @concurrent () async -> Void = {
             await TaskContext.$current.withValue(task) {
                 do { task.finish(.success(try await body())) } catch { task.finish(.failure(error)) }
             }

@@ -67,7 +67,7 @@ extension EventLoop {
     /// Suspends the calling task (which must run on this loop) until `register`'s waiter is resumed.
     /// Cancellation of the task runs the waiter's `onCancel` on the loop thread and throws
     /// ``CancelledError`` carrying the task's cancel message.
-    func suspend(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
+    nonisolated(nonsending) func suspend(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
         try checkUsable(what())
         let waiter = LoopWaiter(task: TaskContext.current)
         do {
@@ -89,7 +89,7 @@ extension EventLoop {
 
     /// Suspends like ``suspend(_:_:)`` but ignores cancellation of the calling task: the waiter is
     /// resumed only by whoever registered it.
-    func suspendIgnoringCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
+    nonisolated(nonsending) func suspendIgnoringCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
         try checkUsable(what())
         let waiter = LoopWaiter(task: nil)
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
@@ -100,7 +100,7 @@ extension EventLoop {
     /// ``suspend(_:_:)`` for waits that hold nothing once resumed (a sleep, a future): if the task was
     /// cancelled after its wake-up was scheduled but before it ran, the wait throws ``CancelledError``
     /// anyway, as asyncio delivers a cancellation to the pending step of a task.
-    func suspendCheckingCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
+    nonisolated(nonsending) func suspendCheckingCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
         try await suspend(what(), register)
         if Task.isCancelled { throw CancelledError(message: TaskContext.current?.cancelMessage) }
     }

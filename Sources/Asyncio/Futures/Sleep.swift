@@ -2,25 +2,26 @@ extension EventLoop {
     /// Suspends the calling task for `duration` on a loop timer (asyncio's `sleep`). A zero or negative
     /// duration yields to the loop for exactly one iteration. Throws ``CancelledError`` if the task is
     /// cancelled; must be called from a task running on this loop.
-    public func sleep(for duration: Duration) async throws {
+    nonisolated(nonsending) public func sleep(for duration: Duration) async throws {
+        if duration <= .zero { return try await yieldOnce() }
         let delay = duration.clampedNanoseconds
         if delay == 0 { return try await yieldOnce() }
         try await sleep(untilNanoseconds: nowNanoseconds &+ delay)
     }
 
     /// Suspends the calling task for `seconds` (asyncio's `sleep(delay)`); see ``sleep(for:)``.
-    public func sleep(seconds: Double) async throws {
+    nonisolated(nonsending) public func sleep(seconds: Double) async throws {
         let delay = nanoseconds(fromSeconds: seconds)
         if delay == 0 { return try await yieldOnce() }
         try await sleep(untilNanoseconds: nowNanoseconds &+ delay)
     }
 
     /// Suspends the calling task until `deadline` of the loop's ``clock``.
-    public func sleep(until deadline: LoopClock.Instant) async throws {
+    nonisolated(nonsending) public func sleep(until deadline: LoopClock.Instant) async throws {
         try await sleep(untilNanoseconds: deadline.nanoseconds)
     }
 
-    func sleep(untilNanoseconds deadline: UInt64) async throws {
+    nonisolated(nonsending) func sleep(untilNanoseconds deadline: UInt64) async throws {
         if deadline <= nowNanoseconds { return try await yieldOnce() }
         try await suspendCheckingCancellation("sleep") { waiter in
             let timer = scheduleTimer(at: deadline) { waiter.resume() }
@@ -31,7 +32,7 @@ extension EventLoop {
     /// `sleep(0)`: the task's next step goes to the back of the ready FIFO, so it runs on the next
     /// iteration after everything already ready. (`Task.yield()` is not used: on this toolchain it
     /// enqueues on the global executor and comes back through a pool thread, two iterations later.)
-    private func yieldOnce() async throws {
+    nonisolated(nonsending) private func yieldOnce() async throws {
         try checkUsable("sleep")
         await withUnsafeContinuation { yieldedTasks.append($0) }
         if Task.isCancelled { throw CancelledError(message: TaskContext.current?.cancelMessage) }
@@ -40,11 +41,11 @@ extension EventLoop {
 
 /// Suspends the calling task for `duration` on the running loop (asyncio's `asyncio.sleep`).
 /// - Throws: ``EventLoopError/noRunningLoop`` outside a loop, ``CancelledError`` on cancellation.
-public func sleep(for duration: Duration) async throws {
+nonisolated(nonsending) public func sleep(for duration: Duration) async throws {
     try await EventLoop.running().sleep(for: duration)
 }
 
 /// Suspends the calling task for `seconds` on the running loop (asyncio's `asyncio.sleep(delay)`).
-public func sleep(seconds: Double) async throws {
+nonisolated(nonsending) public func sleep(seconds: Double) async throws {
     try await EventLoop.running().sleep(seconds: seconds)
 }

@@ -20,6 +20,6 @@ extension EventLoop {
 
 /// Runs cleanup work that must finish even though the calling task was cancelled, on the running loop;
 /// see ``EventLoop/uncancellable(_:)``.
-public func uncancellable<T>(_ body: sending @escaping () async throws -> T) async throws -> T {
+nonisolated(nonsending) public func uncancellable<T>(_ body: sending @escaping () async throws -> T) async throws -> T {
     try await EventLoop.running().uncancellable(body)
 }
