@@ -37,3 +37,9 @@ final class Counter: Sendable {
 func currentThreadID() -> UInt { UInt(pthread_self()) }
 
 struct Boom: Error, Equatable { var code = 1 }
+
+/// A loop-confined mutable value shared by a test's tasks (all on the loop thread).
+final class Box<Value>: @unchecked Sendable {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,64 @@
+/// A mutual-exclusion lock for tasks on one loop (asyncio's `Lock`).
+///
+/// FIFO-fair: `release()` hands the lock straight to the longest waiter, so a newcomer never barges
+/// ahead. A waiter cancelled while waiting leaves the queue; one cancelled just after being handed the
+/// lock passes it on and throws ``CancelledError``. Use ``withLock(_:)`` in place of `async with lock:`.
+///
+/// Loop-confined (used from tasks of the loop it is first used on), hence `@unchecked Sendable`.
+public final class Lock: @unchecked Sendable, CustomStringConvertible {
+    private var locked = false
+    private let waiters = WaitList()
+
+    /// Creates an unlocked lock.
+    public init() {}
+
+    /// Whether the lock is held (asyncio's `locked()`).
+    public var isLocked: Bool { locked }
+
+    /// Acquires the lock, waiting in FIFO order if it is held. Throws ``CancelledError`` if the task is
+    /// cancelled while waiting (the lock is then not held).
+    nonisolated(nonsending) public func acquire() async throws {
+        let loop = try runningLoop("Lock.acquire")
+        if !locked {
+            locked = true
+            return
+        }
+        try await waiters.wait(on: loop, "Lock.acquire", handOn: { [self] in try? release() })
+    }
+
+    /// Acquires the lock even if the calling task is cancelled (used by ``Condition`` to re-acquire
+    /// before it reports a cancellation).
+    nonisolated(nonsending) func acquireIgnoringCancellation() async throws {
+        let loop = try runningLoop("Lock.acquire")
+        if !locked {
+            locked = true
+            return
+        }
+        try await loop.suspendIgnoringCancellation("Lock.acquire") { waiter in
+            waiters.appendUncancellable(waiter)
+        }
+    }
+
+    /// Releases the lock, handing it to the longest waiter if there is one.
+    /// - Throws: ``LockNotAcquiredError`` if the lock is not held.
+    public func release() throws {
+        guard locked else { throw LockNotAcquiredError() }
+        if !waiters.wakeFirst() { locked = false }  // else ownership passes to the woken waiter
+    }
+
+    /// Runs `body` holding the lock, and releases it afterwards, also when `body` throws
+    /// (asyncio's `async with lock:`).
+    nonisolated(nonsending) public func withLock<T>(_ body: () async throws -> T) async throws -> T {
+        try await acquire()
+        do {
+            let result = try await body()
+            try release()
+            return result
+        } catch {
+            try? release()
+            throw error
+        }
+    }
+
+    public var description: String { "Lock(\(locked ? "locked" : "unlocked"), waiters: \(waiters.count))" }
+}

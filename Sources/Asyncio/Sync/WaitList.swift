@@ -1,0 +1,64 @@
+import DequeModule
+
+/// A FIFO of tasks waiting on a primitive (lock, semaphore, event, condition, queue, barrier).
+///
+/// Loop-confined, like the primitive that owns it. A waiter cancelled while queued leaves the list; a
+/// waiter woken and then cancelled before it could run calls `handOn` (the primitive gives what it
+/// was granted to the next waiter, or wakes it) and throws ``CancelledError``: nothing is lost or
+/// held twice (asyncio's `_wake_up_next` on cancellation).
+final class WaitList {
+    private var waiters = Deque<LoopWaiter>()
+
+    /// Whether no task waits.
+    var isEmpty: Bool { waiters.isEmpty }
+    /// How many tasks wait.
+    var count: Int { waiters.count }
+
+    /// Suspends the calling task (on `loop`) until woken by ``wakeFirst()`` / ``wakeAll()``, or
+    /// throws the error given to ``failAll(_:)``.
+    nonisolated(nonsending) func wait(on loop: EventLoop, _ what: @autoclosure () -> String, handOn: () -> Void = {}) async throws {
+        try await loop.suspend(what()) { waiter in
+            waiters.append(waiter)
+            waiter.onCancel = { [unowned self] in
+                if let index = waiters.firstIndex(where: { $0 === waiter }) { waiters.remove(at: index) }
+            }
+        }
+        if Task.isCancelled {
+            handOn()
+            throw CancelledError(message: TaskContext.current?.cancelMessage)
+        }
+    }
+
+    /// Queues a waiter that cannot be cancelled (see ``EventLoop/suspendIgnoringCancellation(_:_:)``).
+    func appendUncancellable(_ waiter: LoopWaiter) {
+        waiters.append(waiter)
+    }
+
+    /// Wakes the longest-waiting task; returns false if none waits.
+    @discardableResult
+    func wakeFirst() -> Bool {
+        while let waiter = waiters.popFirst() {
+            if waiter.resume() { return true }
+        }
+        return false
+    }
+
+    /// Wakes every waiting task, in FIFO order.
+    func wakeAll() {
+        while wakeFirst() {}
+    }
+
+    /// Makes every waiting task throw `error`.
+    func failAll(_ error: any Error) {
+        while let waiter = waiters.popFirst() { waiter.fail(error) }
+    }
+}
+
+/// The calling code's loop, for primitives that bind to the running loop on use (as asyncio's).
+@inline(__always)
+func runningLoop(_ what: @autoclosure () -> String) throws -> EventLoop {
+    guard let loop = EventLoop.current else {
+        throw EventLoopError.wrongThread("\(what()) (no event loop runs on this thread)")
+    }
+    return loop
+}
