@@ -42,11 +42,15 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// The message of the last cancellation request.
     public private(set) var cancelMessage: String?
     var swiftTask: Task<Void, Never>?
+    /// The task's context-variable values: a copy of its creator's (see ``ContextVar``), made lazily
+    /// empty when no variable was in use at creation.
+    private var context: ExecutionContext?
 
     init(loop: EventLoop, name: String) {
         future = Future(loop: loop)
         self.name = name
         future.ownerDescription = "Task '\(name)'"
+        context = ExecutionContext.captureIfInUse()
     }
 
     /// Whether the task finished.
@@ -119,6 +123,15 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
         case .cancelled: state = "cancelled"
         }
         return "LoopTask('\(name)', \(state))"
+    }
+}
+
+extension LoopTask: ContextOwner {
+    var executionContext: ExecutionContext {
+        if let context { return context }
+        let fresh = ExecutionContext()
+        context = fresh
+        return fresh
     }
 }
 

@@ -182,7 +182,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @discardableResult
     public func callSoon(_ callback: @escaping () throws -> Void) throws -> Handle {
         try checkUsable("callSoon")
-        return Handle(storage: .local(self, enqueueCallback(callback)))
+        return Handle(storage: .local(self, enqueueCallback(ExecutionContext.bind(callback))))
     }
 
     /// Loop-thread fast path behind `callSoon`, future callbacks and wake-ups: no checks.
@@ -200,7 +200,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @discardableResult
     public func callSoonThreadsafe(_ callback: @escaping @Sendable () throws -> Void) throws -> Handle {
         let flag = SharedCancellation()
-        guard inbox.push(.callback(flag, callback)) else { throw EventLoopError.closed }
+        guard inbox.push(.callback(flag, ExecutionContext.bindSendable(callback))) else { throw EventLoopError.closed }
         return Handle(storage: .shared(flag))
     }
 
@@ -209,28 +209,28 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @discardableResult
     public func callLater(_ delay: Duration, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callLater")
-        return scheduleTimer(at: nowNanoseconds &+ delay.clampedNanoseconds, callback)
+        return scheduleTimer(at: nowNanoseconds &+ delay.clampedNanoseconds, ExecutionContext.bind(callback))
     }
 
     /// Schedules `callback` to run once `seconds` have passed (asyncio's `call_later(delay, cb)`).
     @discardableResult
     public func callLater(_ seconds: Double, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callLater")
-        return scheduleTimer(at: nowNanoseconds &+ nanoseconds(fromSeconds: seconds), callback)
+        return scheduleTimer(at: nowNanoseconds &+ nanoseconds(fromSeconds: seconds), ExecutionContext.bind(callback))
     }
 
     /// Schedules `callback` at `when`, in seconds of ``time()`` (asyncio's `call_at`).
     @discardableResult
     public func callAt(_ when: Double, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callAt")
-        return scheduleTimer(at: nanoseconds(fromSeconds: when), callback)
+        return scheduleTimer(at: nanoseconds(fromSeconds: when), ExecutionContext.bind(callback))
     }
 
     /// Schedules `callback` at `instant` of the loop's ``clock``.
     @discardableResult
     public func callAt(_ instant: LoopClock.Instant, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callAt")
-        return scheduleTimer(at: instant.nanoseconds, callback)
+        return scheduleTimer(at: instant.nanoseconds, ExecutionContext.bind(callback))
     }
 
     /// Loop-thread fast path for timers: no checks.

@@ -1,0 +1,95 @@
+extension EventLoop {
+    /// Waits for every task and returns their results in argument order (asyncio's `gather`).
+    ///
+    /// The first error (in completion order) is thrown as soon as it happens and the other tasks keep
+    /// running, as in asyncio. Cancelling the gathering task cancels every task. Tasks that already
+    /// finished are fine.
+    nonisolated(nonsending) public func gather<T>(_ tasks: [LoopTask<T>]) async throws -> [T] {
+        try checkUsable("gather")
+        var firstFailure: (any Error)?
+        if tasks.contains(where: { !$0.isDone }) {
+            var remaining = tasks.count
+            try await waitForTasks(tasks, "gather", until: { failure in
+                remaining -= 1
+                if let failure, firstFailure == nil { firstFailure = failure }
+                return firstFailure != nil || remaining == 0
+            }, onCancel: { for task in tasks { task.cancel() } })
+        }
+        if let firstFailure { throw firstFailure }
+        return try tasks.map { try $0.result() }
+    }
+
+    /// Runs each operation as a task on this loop and gathers their results in order; see
+    /// ``gather(_:)-([LoopTask<T>])``.
+    nonisolated(nonsending) public func gather<T>(_ operations: [@Sendable () async throws -> T]) async throws -> [T] {
+        try await gather(operations.map { try createTask($0) })
+    }
+
+    /// Runs operations of different result types as tasks and returns their results as a tuple
+    /// (asyncio's `gather(a(), b(), c())`); first error thrown, the others keep running.
+    nonisolated(nonsending) public func gather<each T>(
+        _ operations: repeat @escaping () async throws -> each T
+    ) async throws -> (repeat each T) {
+        try await gatherTasks(repeat try createTask(confined: UncheckedBox(each operations)))
+    }
+
+    /// Starts a task from an operation that, like the task, stays on this loop's thread (the caller
+    /// is on it: `createTask` checks), so it needs no `Sendable` guarantee.
+    func createTask<T>(confined operation: UncheckedBox<() async throws -> T>) throws -> LoopTask<T> {
+        try createTask { try await operation.value() }
+    }
+
+    /// Waits for tasks of different result types; see ``gather(_:)-([LoopTask<T>])``.
+    nonisolated(nonsending) func gatherTasks<each T>(_ tasks: repeat LoopTask<each T>) async throws -> (repeat each T) {
+        var all: [any AnyLoopTask] = []
+        for task in repeat each tasks { all.append(task) }
+        var firstFailure: (any Error)?
+        var remaining = all.count
+        try await waitForTasks(all, "gather", until: { failure in
+            remaining -= 1
+            if let failure, firstFailure == nil { firstFailure = failure }
+            return firstFailure != nil || remaining == 0
+        }, onCancel: { for task in all { task.cancel(message: nil) } })
+        if let firstFailure { throw firstFailure }
+        return (repeat try (each tasks).result())
+    }
+
+    /// Waits for every task and returns every outcome, errors included, in argument order (asyncio's
+    /// `gather(..., return_exceptions=True)`). Cancelling the gathering task cancels every task.
+    nonisolated(nonsending) public func gatherResults<T>(_ tasks: [LoopTask<T>]) async throws -> [Result<T, any Error>] {
+        try checkUsable("gather")
+        if tasks.contains(where: { !$0.isDone }) {
+            var remaining = tasks.count
+            try await waitForTasks(tasks, "gather", until: { _ in
+                remaining -= 1
+                return remaining == 0
+            }, onCancel: { for task in tasks { task.cancel() } })
+        }
+        return tasks.map { $0.future.outcome ?? .failure(InvalidStateError("task not done")) }
+    }
+
+    /// Runs each operation as a task and returns every outcome in order; see ``gatherResults(_:)-([LoopTask<T>])``.
+    nonisolated(nonsending) public func gatherResults<T>(
+        _ operations: [@Sendable () async throws -> T]
+    ) async throws -> [Result<T, any Error>] {
+        try await gatherResults(operations.map { try createTask($0) })
+    }
+}
+
+/// ``EventLoop/gather(_:)-([LoopTask<T>])`` on the running loop.
+nonisolated(nonsending) public func gather<T>(_ tasks: [LoopTask<T>]) async throws -> [T] {
+    try await EventLoop.running().gather(tasks)
+}
+
+/// ``EventLoop/gather(_:)-([()->T])`` on the running loop.
+nonisolated(nonsending) public func gather<T>(_ operations: [@Sendable () async throws -> T]) async throws -> [T] {
+    try await EventLoop.running().gather(operations)
+}
+
+/// ``EventLoop/gather(_:)-(()->T...)`` on the running loop.
+nonisolated(nonsending) public func gather<each T>(
+    _ operations: repeat @escaping () async throws -> each T
+) async throws -> (repeat each T) {
+    let loop = try EventLoop.running()
+    return try await loop.gatherTasks(repeat try loop.createTask(confined: UncheckedBox(each operations)))
+}

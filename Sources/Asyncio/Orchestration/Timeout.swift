@@ -1,0 +1,124 @@
+/// The scope of a running ``withTimeout(_:_:)`` / ``withDeadline(_:_:)`` (asyncio's `Timeout` object):
+/// query or move its deadline while inside. Loop-confined, hence `@unchecked Sendable`.
+public final class TimeoutScope: @unchecked Sendable {
+    let loop: EventLoop
+    private var timer: TimerHandle?
+    private var onExpiry: (() -> Void)?
+    /// Whether the deadline passed and the body was cancelled because of it (asyncio's `expired()`).
+    public private(set) var expired = false
+    /// The deadline as an instant of the loop's clock, or nil for none (asyncio's `when()`).
+    public private(set) var deadline: LoopClock.Instant?
+
+    init(loop: EventLoop) { self.loop = loop }
+
+    /// Moves the deadline (nil: no deadline), like asyncio's `reschedule(when)`. A deadline already in
+    /// the past expires on the next loop iteration.
+    public func reschedule(to newDeadline: LoopClock.Instant?) {
+        precondition(!expired, "cannot reschedule a timeout that already expired")
+        timer?.cancel()
+        timer = nil
+        deadline = newDeadline
+        if let newDeadline {
+            timer = loop.scheduleTimer(at: newDeadline.nanoseconds) { [self] in
+                expired = true
+                onExpiry?()
+            }
+        }
+    }
+
+    /// Moves the deadline to `delay` from now.
+    public func reschedule(after delay: Duration) {
+        reschedule(to: loop.clock.now.advanced(by: delay))
+    }
+
+    func arm(_ deadline: LoopClock.Instant?, onExpiry: @escaping () -> Void) {
+        self.onExpiry = onExpiry
+        reschedule(to: deadline)
+    }
+
+    func disarm() {
+        timer?.cancel()
+        timer = nil
+        onExpiry = nil
+    }
+}
+
+extension EventLoop {
+    /// Runs `body` with a deadline `delay` from now (asyncio's `async with asyncio.timeout(delay)`);
+    /// nil means no deadline (it can be set later through the scope).
+    ///
+    /// When the deadline passes, `body` is cancelled, awaited to its end, and ``TimeoutError`` is thrown.
+    /// If `body` returns a value at the same moment, the value is returned, not lost. `body` runs as a
+    /// child task on this loop that inherits task-locals (and so ``currentTask()``), because a Swift task
+    /// cannot be un-cancelled: the timeout cancels only the child, and the caller can go on afterwards.
+    /// Cancelling the caller cancels `body` and throws ``CancelledError``.
+    nonisolated(nonsending) public func withTimeout<T: Sendable>(
+        _ delay: Duration?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
+    ) async throws -> T {
+        try await withDeadline(delay.map { clock.now.advanced(by: $0) }, body)
+    }
+
+    /// Runs `body` until `deadline` (asyncio's `asyncio.timeout_at(when)`); see ``withTimeout(_:_:)``.
+    nonisolated(nonsending) public func withDeadline<T: Sendable>(
+        _ deadline: LoopClock.Instant?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
+    ) async throws -> T {
+        try checkUsable("withTimeout")
+        let scope = TimeoutScope(loop: self)
+        let child = Task(executorPreference: self) { try await body(scope) }
+        scope.arm(deadline) { child.cancel() }
+        let outcome = await withTaskCancellationHandler {
+            await child.result
+        } onCancel: {
+            child.cancel()
+        }
+        scope.disarm()
+        switch outcome {
+        case .success(let value):
+            return value
+        case .failure(let error) where error.isCancellation && scope.expired && !Task.isCancelled:
+            throw TimeoutError()
+        case .failure(let error):
+            throw error
+        }
+    }
+
+    /// Runs `body` and returns its result, or cancels it and throws ``TimeoutError`` after `timeout`
+    /// (asyncio's `wait_for(coro, timeout)`); nil waits forever. See ``withTimeout(_:_:)``.
+    nonisolated(nonsending) public func waitFor<T: Sendable>(
+        timeout: Duration?, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withTimeout(timeout) { _ in try await body() }
+    }
+
+    /// Waits for `task`; after `timeout` cancels it, waits until it has finished, and throws
+    /// ``TimeoutError`` (asyncio's `wait_for(task, timeout)`).
+    nonisolated(nonsending) public func waitFor<T>(_ task: LoopTask<T>, timeout: Duration?) async throws -> T {
+        do {
+            try await withTimeout(timeout) { _ in try await task.waitDone() }
+        } catch is TimeoutError {
+            task.cancel()
+            if !task.isDone {
+                try await suspendIgnoringCancellation("waitFor") { waiter in
+                    task.future.addDoneCallback { _ in waiter.resume() }
+                }
+            }
+            if case .success(let value)? = task.future.outcome { return value }  // finished in time after all
+            throw TimeoutError()
+        }
+        return try task.result()
+    }
+}
+
+/// ``EventLoop/withTimeout(_:_:)`` on the running loop (asyncio's `asyncio.timeout`).
+nonisolated(nonsending) public func withTimeout<T: Sendable>(
+    _ delay: Duration?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
+) async throws -> T {
+    try await EventLoop.running().withTimeout(delay, body)
+}
+
+/// ``EventLoop/waitFor(timeout:_:)`` on the running loop (asyncio's `asyncio.wait_for`).
+nonisolated(nonsending) public func waitFor<T: Sendable>(
+    timeout: Duration?, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await EventLoop.running().waitFor(timeout: timeout, body)
+}
