@@ -114,7 +114,7 @@ struct TestLoopTests {
             }
         }
         #expect(message.contains("nothing can wake the waiting tasks"))
-        #expect(message.contains("LoopTask('Task-1', pending)"))
+        #expect(message.contains("LoopTask('Task-1', pending, waiting on Future.value)"))
     }
 
     @Test func manualTimeReportsAWaitOnATimer() async throws {
@@ -141,7 +141,7 @@ struct TestLoopTests {
             do { try test.assertNoReportedErrors() } catch let f as TestLoopFailure { errors = f.description }
             return (pending, errors)
         }
-        #expect(pending.hasPrefix("1 task(s) still pending: LoopTask('forgotten', pending)"))
+        #expect(pending.hasPrefix("1 task(s) still pending: LoopTask('forgotten', pending, waiting on sleep)"))
         #expect(pending.contains("Trace:"))
         #expect(errors.hasPrefix("1 error(s) reported: Exception in callback: CancelledError(boom)"))
     }

@@ -83,7 +83,7 @@ final class ExecutionContext: @unchecked Sendable {
     /// Runs `body` with the current context: the callback's, else the loop task's, else the root.
     static func withCurrent<R>(_ body: (ExecutionContext) -> R) -> R {
         if let context = callbackContext { return body(context) }
-        if let task = TaskContext.current as? any ContextOwner { return body(task.executionContext) }
+        if let task = TaskContext.current { return body(task.executionContext) }
         return root.withLock { body($0.context) }
     }
 
@@ -110,9 +110,4 @@ final class ExecutionContext: @unchecked Sendable {
 /// The root context behind the mutex (the box is only touched under it).
 struct ExecutionContextBox: @unchecked Sendable {
     let context = ExecutionContext()
-}
-
-/// A loop task's own context.
-protocol ContextOwner {
-    var executionContext: ExecutionContext { get }
 }

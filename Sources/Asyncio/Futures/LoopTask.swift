@@ -9,19 +9,42 @@ public protocol AnyLoopTask: AnyObject, Sendable, CustomStringConvertible {
     var isCancelled: Bool { get }
     /// The message of the last ``cancel(message:)`` request, if any.
     var cancelMessage: String? { get }
+    /// What the task is suspended on right now ("sleep", "Lock.acquire", "Queue.get"...), if anything.
+    var waitingOn: String? { get }
     /// Requests cancellation; returns false if the task is already done.
     @discardableResult func cancel(message: String?) -> Bool
 }
 
 /// Where a running task finds the loop task it belongs to.
 enum TaskContext {
-    /// The loop task whose body (or a child of it: `async let`, task-group children) is running.
-    @TaskLocal static var current: (any AnyLoopTask)?
+    /// The record of the loop task whose body (or a child of it: `async let`, task-group children)
+    /// is running.
+    @TaskLocal static var current: TaskRecord?
+}
+
+/// The non-generic state of a loop task, reachable from its body through ``TaskContext`` without a
+/// dynamic cast. Loop-confined, hence `@unchecked Sendable`.
+final class TaskRecord: @unchecked Sendable {
+    /// The task it belongs to (unowned: the task owns the record).
+    unowned(unsafe) var task: (any AnyLoopTask)!
+    var cancelMessage: String?
+    var waitingOn: String?
+    /// Context-variable values: a copy of the creator's, or made lazily empty.
+    var context: ExecutionContext?
+
+    init(context: ExecutionContext?) { self.context = context }
+
+    var executionContext: ExecutionContext {
+        if let context { return context }
+        let fresh = ExecutionContext()
+        context = fresh
+        return fresh
+    }
 }
 
 /// The loop task running the calling code, if any (asyncio's `current_task()`). Child tasks (`async
 /// let`, task-group children) report the loop task that created them.
-public func currentTask() -> (any AnyLoopTask)? { TaskContext.current }
+public func currentTask() -> (any AnyLoopTask)? { TaskContext.current?.task }
 
 /// A Swift task that runs on an event loop and has a future's API (asyncio's `Task`).
 ///
@@ -40,17 +63,18 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// The loop the task runs on.
     public var loop: EventLoop { future.loop }
     /// The message of the last cancellation request.
-    public private(set) var cancelMessage: String?
+    public var cancelMessage: String? { record.cancelMessage }
+    /// What the task waits on now, if it is suspended on the loop.
+    public var waitingOn: String? { record.waitingOn }
     var swiftTask: Task<Void, Never>?
-    /// The task's context-variable values: a copy of its creator's (see ``ContextVar``), made lazily
-    /// empty when no variable was in use at creation.
-    private var context: ExecutionContext?
+    let record: TaskRecord
 
     init(loop: EventLoop, name: String) {
         future = Future(loop: loop)
         self.name = name
+        record = TaskRecord(context: ExecutionContext.captureIfInUse())
         future.ownerDescription = "Task '\(name)'"
-        context = ExecutionContext.captureIfInUse()
+        record.task = self
     }
 
     /// Whether the task finished.
@@ -63,7 +87,7 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     @discardableResult
     public func cancel(message: String? = nil) -> Bool {
         guard !isDone else { return false }
-        cancelMessage = message
+        record.cancelMessage = message
         swiftTask?.cancel()
         return true
     }
@@ -117,21 +141,12 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     public var description: String {
         let state: String
         switch future.state {
-        case .pending: state = "pending"
+        case .pending: state = record.waitingOn.map { "pending, waiting on \($0)" } ?? "pending"
         case .result: state = "finished"
         case .error(let error): state = "failed: \(error)"
         case .cancelled: state = "cancelled"
         }
         return "LoopTask('\(name)', \(state))"
-    }
-}
-
-extension LoopTask: ContextOwner {
-    var executionContext: ExecutionContext {
-        if let context { return context }
-        let fresh = ExecutionContext()
-        context = fresh
-        return fresh
     }
 }
 
@@ -150,7 +165,7 @@ extension EventLoop {
         let task = LoopTask<T>(loop: self, name: name ?? "Task-\(taskCounter)")
         tasks[ObjectIdentifier(task)] = task
         let operation: @concurrent () async -> Void = {
-            await TaskContext.$current.withValue(task) {
+            await TaskContext.$current.withValue(task.record) {
                 do { task.finish(.success(try await body())) } catch { task.finish(.failure(error)) }
             }
         }

@@ -7,7 +7,7 @@
 /// only (cancellation from other threads is forwarded through the inbox), hence `@unchecked Sendable`.
 final class LoopWaiter: @unchecked Sendable {
     /// The loop task that waits, if any: its cancel message becomes the ``CancelledError``'s.
-    let task: (any AnyLoopTask)?
+    let task: TaskRecord?
     private var continuation: UnsafeContinuation<Void, any Error>?
     private var cancelledBeforeSuspending = false
     /// Whether the waiter was already resumed (granted, failed or cancelled).
@@ -15,7 +15,7 @@ final class LoopWaiter: @unchecked Sendable {
     /// Called on the loop thread when the waiting task is cancelled while still waiting, before it resumes.
     var onCancel: (() -> Void)?
 
-    init(task: (any AnyLoopTask)?) { self.task = task }
+    init(task: TaskRecord?) { self.task = task }
 
     /// The message the waiting task was cancelled with.
     var cancelMessage: String? { task?.cancelMessage }
@@ -69,7 +69,10 @@ extension EventLoop {
     /// ``CancelledError`` carrying the task's cancel message.
     nonisolated(nonsending) func suspend(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
         try checkUsable(what())
-        let waiter = LoopWaiter(task: TaskContext.current)
+        let record = TaskContext.current
+        let waiter = LoopWaiter(task: record)
+        record?.waitingOn = what()
+        defer { record?.waitingOn = nil }
         do {
             try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in

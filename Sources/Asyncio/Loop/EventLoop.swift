@@ -63,6 +63,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// come back through the inbox: a virtual-time loop blocks for them instead of reporting a stall.
     @exclusivity(unchecked)
     var externalWaits = 0
+    /// The default pool of ``runInExecutor(_:_:)``, created on first use.
+    var defaultExecutorStorage: ThreadPoolExecutor?
+    /// Installed signal handlers, by signal number.
+    var signalWatchers: [Int32: SignalWatcher] = [:]
 
     // MARK: state
     private let owner = Atomic<UInt>(UInt(pthread_self()))
@@ -79,6 +83,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     var resources: [ObjectIdentifier: any LoopResource] = [:]
     var taskCounter = 0
     var debugEnabled = EventLoop.debugFromEnvironment
+    /// In debug mode, callbacks and task steps that take at least this long are logged (asyncio's
+    /// `loop.slow_callback_duration`, default 100 ms).
+    public var slowCallbackDuration: Duration = .milliseconds(100)
 
     // MARK: time
     let timeSource: TimeSource
@@ -348,13 +355,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         if !inbox.isEmpty { inbox.drain(into: &ready) }
 
         var count = ready.count
-        if let observer = stepObserverStorage {
-            while count > 0 {
-                count -= 1
-                let item = ready.removeFirst()
-                observer(step(of: item))
-                run(item)
-            }
+        if stepObserverStorage != nil || debugEnabled {
+            runInstrumented(count)
         } else {
             while count > 0 {
                 count -= 1
@@ -380,8 +382,24 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         if timeout > 0 { uv_timer_stop(pollTimer) }
     }
 
+    /// The ready items of one iteration, observed (testing trace) and timed (debug mode).
+    private func runInstrumented(_ count: Int) {
+        for _ in 0..<count {
+            let item = ready.removeFirst()
+            let step = step(of: item)
+            stepObserverStorage?(step)
+            guard debugEnabled else { run(item); continue }
+            let start = monotonicNanoseconds()
+            run(item)
+            let elapsed = monotonicNanoseconds() - start
+            if elapsed >= slowCallbackDuration.clampedNanoseconds {
+                logger.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
+            }
+        }
+    }
+
     @inline(__always)
-    private func run(_ item: ReadyItem) {
+    func run(_ item: ReadyItem) {
         switch item {
         case .job(let job):
             job.runSynchronously(on: asUnownedTaskExecutor())
@@ -431,10 +449,16 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         timers = Heap()
         cancelledTimers = 0
         cancelledSequences.removeAll()
+        for task in tasks.values {
+            logger.error("Task was destroyed but it is pending: \(task.description)")
+        }
         tasks.removeAll()
         let owners = resources.values
         resources.removeAll()
+        signalWatchers.removeAll()
         for owner in owners { owner.closeForLoopShutdown() }
+        defaultExecutorStorage?.shutdown(wait: false)
+        defaultExecutorStorage = nil
         uv_walk(uvLoop, { handle, _ in
             if let handle, uv_is_closing(handle) == 0 { uv_close(handle, nil) }
         }, nil)

@@ -1,4 +1,8 @@
+import CLibUV
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs `main` on a new event loop on the calling thread, then cancels whatever tasks are left, waits
 /// for them, and closes the loop (asyncio's `asyncio.run`). Returns `main`'s result or rethrows its
@@ -9,6 +13,10 @@ import Synchronization
 /// main thread starves `MainActor`: a `MainActor` hop from loop code never completes.
 /// - Parameter debug: turns on the loop's debug mode (see ``EventLoop/debug``); `nil` reads the
 ///   `ASYNCIO_DEBUG` environment variable.
+///
+/// On the main thread it handles `SIGINT` as asyncio's runner does: the first Ctrl+C cancels `main`
+/// (so it can shut down gracefully, and `run` throws ``CancelledError``), a second one ends the process
+/// at once.
 public func run<T>(debug: Bool? = nil, _ main: sending @escaping () async throws -> T) throws -> T {
     let loop = try EventLoop()
     if let debug { loop.debug = debug }
@@ -16,7 +24,24 @@ public func run<T>(debug: Bool? = nil, _ main: sending @escaping () async throws
         try? loop.cancelAllTasks()
         try? loop.close()
     }
-    return try loop.runUntilComplete(main)
+    let task = try loop.createTask(main)
+    if isMainThread() {
+        var interrupted = false
+        try loop.addSignalHandler(SIGINT) {
+            if interrupted {
+                signal(SIGINT, SIG_DFL)
+                raise(SIGINT)
+            }
+            interrupted = true
+            task.cancel(message: "SIGINT")
+        }
+    }
+    return try loop.runUntilComplete(task)
+}
+
+/// Whether the calling thread is the process's main thread.
+func isMainThread() -> Bool {
+    Int(getpid()) == asyncio_gettid()
 }
 
 /// Runs `main` on a new event loop on a new thread of its own, and awaits its result: the form of

@@ -2,7 +2,7 @@ import CLibUV
 
 /// What ran, as seen by an observer of the loop (the testing library's trace).
 @_spi(AsyncioTesting)
-public enum LoopStep: Sendable, Equatable {
+public enum LoopStep: Sendable, Equatable, CustomDebugStringConvertible {
     /// A callback scheduled with `callSoon` (or a future's done callback).
     case callback
     /// A callback scheduled with `callSoonThreadsafe`.
@@ -11,6 +11,16 @@ public enum LoopStep: Sendable, Equatable {
     case timer
     /// A step of a task; the name of the loop task it belongs to, or nil for a child task.
     case taskStep(String?)
+
+    public var debugDescription: String {
+        switch self {
+        case .callback: return "a callback"
+        case .threadsafeCallback: return "a thread-safe callback"
+        case .timer: return "a timer callback"
+        case .taskStep(let name?): return "a step of task '\(name)'"
+        case .taskStep(nil): return "a step of a child task"
+        }
+    }
 }
 
 /// Why a virtual-time loop cannot make progress.

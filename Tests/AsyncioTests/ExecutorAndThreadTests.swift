@@ -1,0 +1,198 @@
+@testable import Asyncio
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("runInExecutor and thread pools")
+struct ExecutorTests {
+    @Test func blockingWorkRunsOffTheLoopAndResultsComeBackOnIt() async throws {
+        let (value, workerThread, resumedOn, loopThread) = try await onLoopThread { loop -> (Int, UInt, UInt, UInt) in
+            let loopThread = currentThreadID()
+            return try loop.runUntilComplete { () async throws -> (Int, UInt, UInt, UInt) in
+                let (value, worker) = try await loop.runInExecutor { () -> (Int, UInt) in
+                    usleep(1000)
+                    return (21 * 2, currentThreadID())
+                }
+                return (value, worker, currentThreadID(), loopThread)
+            }
+        }
+        #expect(value == 42)
+        #expect(workerThread != loopThread)
+        #expect(resumedOn == loopThread)
+    }
+
+    @Test func errorsComeBackToTheAwaitingTask() async throws {
+        _ = try await onLoopThread { loop in
+            try loop.runUntilComplete {
+                await #expect(throws: Boom(code: 3)) { try await loop.runInExecutor { () throws -> Int in throw Boom(code: 3) } }
+            }
+        }
+    }
+
+    @Test func cancellingTheAwaitingTaskStopsTheWaitAtOnce() async throws {
+        let (cancelled, workFinishedBeforeWaitEnded) = try await onLoopThread { loop -> (Bool, Bool) in
+            let gate = Atomic<Bool>(false)
+            let finished = Atomic<Bool>(false)
+            let task = try loop.createTask {
+                try await loop.runInExecutor {
+                    while !gate.load(ordering: .acquiring) { usleep(100) }
+                    finished.store(true, ordering: .releasing)
+                }
+            }
+            try loop.callLater(0.001) { task.cancel() }
+            _ = try? loop.runUntilComplete(task)
+            let early = finished.load(ordering: .acquiring)
+            gate.store(true, ordering: .releasing)   // let the blocked worker end
+            return (task.isCancelled, early)
+        }
+        #expect(cancelled)
+        #expect(!workFinishedBeforeWaitEnded)
+    }
+
+    @Test func submittingToAShutDownPoolThrows() async throws {
+        try await onLoopThread { loop in
+            let pool = ThreadPoolExecutor(maxWorkers: 1)
+            pool.shutdown()
+            #expect(pool.isShutDown)
+            _ = try loop.runUntilComplete {
+                await #expect(throws: ExecutorShutDownError()) { try await loop.runInExecutor(pool) { 1 } }
+            }
+        }
+    }
+
+    @Test func runningOnAClosedLoopThrows() async throws {
+        try await onLoopThread { loop in
+            try loop.close()
+            #expect(throws: EventLoopError.closed) { _ = try loop.createTask { try await loop.runInExecutor { 1 } } }
+        }
+    }
+
+    @Test func twoWorkersRunCPUBoundJobsInParallelAndOneWorkerSerially() async throws {
+        // The property, not a wall-clock ratio (the speed-up is measured in Benchmarks/): with two
+        // workers the two jobs' run intervals overlap; with one worker they never do.
+        @Sendable func spin() -> (UInt64, UInt64) {
+            let start = monotonicNanoseconds()
+            var x = 0
+            for i in 0..<3_000_000 { x &+= i &* i }
+            if x == 42 { print(x) }
+            return (start, monotonicNanoseconds())
+        }
+        let (parallel, serial) = try await onLoopThread { loop -> (Bool, Bool) in
+            try loop.runUntilComplete { () async throws -> (Bool, Bool) in
+                func overlap(workers: Int) async throws -> Bool {
+                    try await withThreadPool(maxWorkers: workers) { pool in
+                        let jobs = try (0..<2).map { _ in try loop.createTask { try await loop.runInExecutor(pool, spin) } }
+                        let spans = try await loop.gather(jobs)
+                        return spans[0].0 < spans[1].1 && spans[1].0 < spans[0].1
+                    }
+                }
+                return (try await overlap(workers: 2), try await overlap(workers: 1))
+            }
+        }
+        #expect(parallel)
+        #expect(!serial)
+    }
+
+    @Test func toThreadCarriesContextVariables() async throws {
+        let seen = try await onLoopThread { loop -> String? in
+            let variable = ContextVar<String>("request")
+            return try loop.runUntilComplete { () async throws -> String? in
+                variable.set("req-7")
+                return try await loop.toThread { variable.get() }
+            }
+        }
+        #expect(seen == "req-7")
+    }
+}
+
+@Suite("Across threads")
+struct ThreadsafeSubmissionTests {
+    @Test func runCoroutineThreadsafeFromAnotherThreadWithSyncWaitAndTimeout() async throws {
+        let (value, timedOut) = try await onLoopThread { loop -> (Int, Bool) in
+            let outcome = Mutex<(Int, Bool)?>(nil)
+            try loop.callSoon {
+                spawnThread(name: "submitter") {
+                    let slow = try! loop.runCoroutineThreadsafe { try await loop.sleep(seconds: 10); return 0 }
+                    var timedOut = false
+                    do { _ = try slow.result(timeout: .milliseconds(5)) } catch is TimeoutError { timedOut = true } catch {}
+                    slow.cancel()
+                    let quick = try! loop.runCoroutineThreadsafe { try await loop.sleep(seconds: 0.001); return 7 }
+                    let value = (try? quick.result()) ?? -1
+                    outcome.withLock { $0 = (value, timedOut) }
+                    loop.stop()
+                }
+            }
+            try loop.runForever()
+            return outcome.withLock { $0 } ?? (-2, false)
+        }
+        #expect(value == 7)
+        #expect(timedOut)
+    }
+
+    @Test func awaitingWorkOfOneLoopFromAnotherLoop() async throws {
+        // Two loops side by side, each on its own thread.
+        let first = try await run { () async throws -> String in
+            let here = try EventLoop.running()
+            let other = try await run { () async throws -> String in
+                let there = try EventLoop.running()
+                #expect(there !== here)
+                return "from the second loop"
+            }
+            let submitted = try here.runCoroutineThreadsafe { "submitted" }
+            return other + ", " + (try await submitted.value)
+        }
+        #expect(first == "from the second loop, submitted")
+    }
+
+    @Test func cancellingAThreadsafeSubmissionCancelsItsTask() async throws {
+        let cancelled = try await onLoopThread { loop -> Bool in
+            let handle = try loop.runCoroutineThreadsafe { try await loop.sleep(seconds: 60) }
+            try loop.callLater(0.001) { handle.cancel() }
+            try loop.runUntilComplete { while !handle.isDone { try await loop.sleep(seconds: 0.001) } }
+            do { try handle.result() } catch is CancelledError { return true } catch {}
+            return false
+        }
+        #expect(cancelled)
+    }
+}
+
+@Suite("Signals")
+struct SignalTests {
+    @Test func aRealSignalRunsTheHandlerOnTheLoopThread() async throws {
+        let (ran, onLoopThread_) = try await onLoopThread { loop -> (Bool, Bool) in
+            let thread = currentThreadID()
+            var ranOnLoop = false
+            var ran = false
+            try loop.addSignalHandler(SIGUSR1) {
+                ran = true
+                ranOnLoop = currentThreadID() == thread
+                loop.stop()
+            }
+            try loop.callSoon { kill(getpid(), SIGUSR1) }
+            try loop.runForever()
+            #expect(loop.removeSignalHandler(SIGUSR1))
+            #expect(!loop.removeSignalHandler(SIGUSR1))
+            return (ran, ranOnLoop)
+        }
+        #expect(ran)
+        #expect(onLoopThread_)
+    }
+
+    @Test func invalidSignalsAndKillStopThrow() async throws {
+        try await onLoopThread { loop in
+            #expect(throws: SignalHandlerError.self) { try loop.addSignalHandler(SIGKILL) {} }
+            #expect(throws: SignalHandlerError.self) { try loop.addSignalHandler(SIGSTOP) {} }
+            #expect(throws: SignalHandlerError.self) { try loop.addSignalHandler(0) {} }
+            #expect(throws: SignalHandlerError.self) { try loop.addSignalHandler(1000) {} }
+        }
+    }
+
+    @Test func closingTheLoopClosesSignalHandles() async throws {
+        try await onLoopThread { loop in
+            try loop.addSignalHandler(SIGUSR2) {}
+            #expect(loop.dump().contains("signal (active)"))
+        }
+    }
+}
