@@ -108,7 +108,7 @@ public final class TestLoop: @unchecked Sendable {
         }
     }
 
-    /// The trace as text, one step per line (`[  1.500000s] timer`), to print when a test fails.
+    /// The trace as text, one step per line (`[    1.500000s] timer`), to print when a test fails.
     public var traceDescription: String {
         trace.map(\.description).joined(separator: "\n")
     }
@@ -133,9 +133,10 @@ public struct TraceEntry: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) / 1e18
-        let stamp = String(seconds)
-        return "[\(String(repeating: " ", count: max(0, 10 - stamp.count)))\(stamp)s] \(what)"
+        let micros = time.components.seconds * 1_000_000 + time.components.attoseconds / 1_000_000_000_000
+        let fraction = String(micros % 1_000_000)
+        let stamp = "\(micros / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+        return "[\(String(repeating: " ", count: max(0, 12 - stamp.count)))\(stamp)s] \(what)"
     }
 }
 

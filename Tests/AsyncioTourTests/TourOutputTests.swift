@@ -25,8 +25,19 @@ struct TourOutputTests {
 }
 
 /// Runs a blocking loop on a thread of its own (never on a Swift concurrency pool thread).
+///
+/// The thread unblocks SIGINT and SIGTERM: it inherits the mask of the pool thread that created it,
+/// and the test harness keeps those signals blocked elsewhere, so the signal-handling example's
+/// self-sent SIGTERM would otherwise never be delivered to any thread libuv's handler can run on.
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        Thread.detachNewThread {
+            var signals = sigset_t()
+            sigemptyset(&signals)
+            sigaddset(&signals, SIGINT)
+            sigaddset(&signals, SIGTERM)
+            pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+            continuation.resume(with: Result { try body() })
+        }
     }
 }

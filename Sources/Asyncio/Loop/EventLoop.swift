@@ -327,6 +327,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 // due in under a millisecond waits one poll instead of spinning.
                 timeout = deadline <= now ? 0 : Int64((deadline - now + 999_999) / 1_000_000)
             case .virtual(let autoJump):
+                // Time jumps only when nothing is ready, counting I/O that already arrived: poll it
+                // first, so a delivered signal or read is never overtaken by a later timer.
+                if hasUVActivity {
+                    uv_run(uvLoop, UV_RUN_NOWAIT)
+                    if !inbox.isEmpty { inbox.drain(into: &ready) }
+                    if !ready.isEmpty || !yieldedTasks.isEmpty { timeout = 0; break }
+                }
                 if let limit = timeLimit {
                     virtualNow = max(virtualNow, min(deadline, limit))
                     timeout = 0

@@ -21,8 +21,8 @@ extension EventLoop {
 
     /// Runs each operation as a task on this loop and gathers their results in order; see
     /// ``gather(_:)-([LoopTask<T>])``.
-    nonisolated(nonsending) public func gather<T>(_ operations: [@Sendable () async throws -> T]) async throws -> [T] {
-        try await gather(operations.map { try createTask($0) })
+    nonisolated(nonsending) public func gather<T>(_ operations: [() async throws -> T]) async throws -> [T] {
+        try await gather(operations.map { try createTask(confined: UncheckedBox($0)) })
     }
 
     /// Runs operations of different result types as tasks and returns their results as a tuple
@@ -34,7 +34,8 @@ extension EventLoop {
     }
 
     /// Starts a task from an operation that, like the task, stays on this loop's thread (the caller
-    /// is on it: `createTask` checks), so it needs no `Sendable` guarantee.
+    /// is on it: `createTask` checks), so it needs no `Sendable` guarantee: `gather`'s operations are
+    /// plain closures, as asyncio's coroutines are.
     func createTask<T>(confined operation: UncheckedBox<() async throws -> T>) throws -> LoopTask<T> {
         try createTask { try await operation.value() }
     }
@@ -70,9 +71,9 @@ extension EventLoop {
 
     /// Runs each operation as a task and returns every outcome in order; see ``gatherResults(_:)-([LoopTask<T>])``.
     nonisolated(nonsending) public func gatherResults<T>(
-        _ operations: [@Sendable () async throws -> T]
+        _ operations: [() async throws -> T]
     ) async throws -> [Result<T, any Error>] {
-        try await gatherResults(operations.map { try createTask($0) })
+        try await gatherResults(operations.map { try createTask(confined: UncheckedBox($0)) })
     }
 }
 
@@ -82,8 +83,9 @@ nonisolated(nonsending) public func gather<T>(_ tasks: [LoopTask<T>]) async thro
 }
 
 /// ``EventLoop/gather(_:)-([()->T])`` on the running loop.
-nonisolated(nonsending) public func gather<T>(_ operations: [@Sendable () async throws -> T]) async throws -> [T] {
-    try await EventLoop.running().gather(operations)
+nonisolated(nonsending) public func gather<T>(_ operations: [() async throws -> T]) async throws -> [T] {
+    let loop = try EventLoop.running()
+    return try await loop.gather(operations.map { try loop.createTask(confined: UncheckedBox($0)) })
 }
 
 /// ``EventLoop/gather(_:)-(()->T...)`` on the running loop.

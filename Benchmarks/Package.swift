@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The benchmarks live in their own package so that the main build stays light.
+// - `asyncio-bench`: the shared workloads of ../shared/benchmarks/WORKLOADS.md, one JSON line each.
+// - `LoopBenchmarks`: package-benchmark suites (time, instructions, allocations) for regressions.
+let package = Package(
+    name: "swift-asyncio-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "swift-asyncio", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "asyncio-bench",
+            dependencies: [
+                .product(name: "Asyncio", package: "swift-asyncio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "LoopBenchmarks",
+            dependencies: [
+                .product(name: "Asyncio", package: "swift-asyncio"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/LoopBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

@@ -1,0 +1,42 @@
+// asyncio-bench: the shared workloads of ../shared/benchmarks/WORKLOADS.md, one JSON line each.
+//   asyncio-bench WORKLOAD [--impl loop|default|nio] [--n N]
+//   asyncio-bench all [--impl ...]
+//   asyncio-bench echo-server --port P [--mode streams|protocol]
+#if canImport(Glibc)
+import Glibc
+#endif
+
+var args = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+let impl = option("--impl") ?? "loop"
+let customN = option("--n").flatMap(Int.init)
+
+let workloads: [(String, (String, Int?) throws -> Void)] = [
+    ("call_soon", { try callSoon(impl: $0, n: $1 ?? 1_000_000) }),
+    ("call_soon_chain", { try callSoonChain(impl: $0, n: $1 ?? 1_000_000) }),
+    ("call_soon_threadsafe", { try callSoonThreadsafe(impl: $0, n: $1 ?? 1_000_000) }),
+    ("timers", { try timers(impl: $0, n: $1 ?? 200_000) }),
+    ("tasks", { try tasks(impl: $0, n: $1 ?? 100_000) }),
+    ("yield", { try yieldWorkload(impl: $0, n: $1 ?? 1_000_000) }),
+    ("queue_pingpong", { try queuePingpong(impl: $0, n: $1 ?? 200_000) }),
+    ("lock", { try lockWorkload(impl: $0, tasks: $1 ?? 1_000, k: 100) }),
+    ("executor", { try executorWorkload(impl: $0, n: $1 ?? 20_000) }),
+    ("memory", { try memoryWorkload(impl: $0, n: $1 ?? 100_000) }),
+]
+
+switch args.first {
+case "echo-server":
+    guard let port = option("--port").flatMap(Int.init) else { print("echo-server needs --port P"); exit(2) }
+    try runEchoServer(port: port, mode: option("--mode") ?? "streams")
+case "all":
+    for (_, run) in workloads { try run(impl, customN) }
+case let name? where workloads.contains(where: { $0.0 == name }):
+    try workloads.first { $0.0 == name }!.1(impl, customN)
+default:
+    print("usage: asyncio-bench WORKLOAD|all [--impl loop|default|nio] [--n N] | echo-server --port P [--mode streams|protocol]")
+    print("workloads: " + workloads.map(\.0).joined(separator: " "))
+    exit(2)
+}
