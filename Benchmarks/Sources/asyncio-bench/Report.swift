@@ -19,14 +19,14 @@ struct Report {
         ]
         fields += extra.map { "\"\($0.0)\":\($0.1)" }
         Swift.print("{" + fields.joined(separator: ",") + "}")
-        fflush(stdout)
+        fflush(nil)
     }
 }
 
 /// Like WORKLOADS.md: a workload that has no equivalent on an implementation says so.
 func unavailable(_ impl: String, _ workload: String, _ why: String) {
     Swift.print("{\"impl\":\"\(impl)\",\"workload\":\"\(workload)\",\"error\":\"\(why)\"}")
-    fflush(stdout)
+    fflush(nil)
 }
 
 func format(_ value: Double, _ digits: Int) -> String {

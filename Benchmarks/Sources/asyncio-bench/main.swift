@@ -6,8 +6,8 @@
 import Glibc
 #endif
 
-var args = Array(CommandLine.arguments.dropFirst())
-func option(_ name: String) -> String? {
+let args = Array(CommandLine.arguments.dropFirst())
+@MainActor func option(_ name: String) -> String? {
     guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
     return args[i + 1]
 }

@@ -22,12 +22,14 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
 
     /// The loop the future belongs to.
     public let loop: EventLoop
-    private(set) var state: State = .pending
-    private var entries: [Entry] = []
-    private var nextEntryID = 0
-    private var errorRetrieved = false
-    /// Names the owner in reports ("Task 'name'"), when the future belongs to a task.
-    var ownerDescription: String?
+    // Loop-confined state: no dynamic exclusivity checks (see EventLoop's hot state).
+    @exclusivity(unchecked) private(set) var state: State = .pending
+    @exclusivity(unchecked) private var entries: [Entry] = []
+    @exclusivity(unchecked) private var nextEntryID = 0
+    @exclusivity(unchecked) private var errorRetrieved = false
+    /// The task the future belongs to, if any (named in reports: "Task 'name' exception ...").
+    unowned(unsafe) var owner: TaskRecord?
+    var ownerDescription: String? { owner.map { "Task '\($0.task.name)'" } }
 
     /// Creates a pending future on `loop` (asyncio's `loop.create_future()`).
     public init(loop: EventLoop) {

@@ -27,10 +27,10 @@ enum TaskContext {
 final class TaskRecord: @unchecked Sendable {
     /// The task it belongs to (unowned: the task owns the record).
     unowned(unsafe) var task: (any AnyLoopTask)!
-    var cancelMessage: String?
-    var waitingOn: String?
+    @exclusivity(unchecked) var cancelMessage: String?
+    @exclusivity(unchecked) var waitingOn: String?
     /// Context-variable values: a copy of the creator's, or made lazily empty.
-    var context: ExecutionContext?
+    @exclusivity(unchecked) var context: ExecutionContext?
 
     init(context: ExecutionContext?) { self.context = context }
 
@@ -58,8 +58,10 @@ public func currentTask() -> (any AnyLoopTask)? { TaskContext.current?.task }
 public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// The task's result, as a future.
     public let future: Future<Value>
-    /// The task's name ("Task-N" unless given).
-    public let name: String
+    /// The task's name ("Task-N" unless given; formatted only when asked for).
+    public var name: String { explicitName ?? "Task-\(number)" }
+    private let explicitName: String?
+    private let number: Int
     /// The loop the task runs on.
     public var loop: EventLoop { future.loop }
     /// The message of the last cancellation request.
@@ -69,12 +71,13 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     var swiftTask: Task<Void, Never>?
     let record: TaskRecord
 
-    init(loop: EventLoop, name: String) {
+    init(loop: EventLoop, name: String?, number: Int) {
         future = Future(loop: loop)
-        self.name = name
+        explicitName = name
+        self.number = number
         record = TaskRecord(context: ExecutionContext.captureIfInUse())
-        future.ownerDescription = "Task '\(name)'"
         record.task = self
+        future.owner = record
     }
 
     /// Whether the task finished.
@@ -162,7 +165,7 @@ extension EventLoop {
     ) throws -> LoopTask<T> {
         try checkUsable("createTask")
         taskCounter += 1
-        let task = LoopTask<T>(loop: self, name: name ?? "Task-\(taskCounter)")
+        let task = LoopTask<T>(loop: self, name: name, number: taskCounter)
         tasks[ObjectIdentifier(task)] = task
         let operation: @concurrent () async -> Void = {
             await TaskContext.$current.withValue(task.record) {
@@ -170,9 +173,9 @@ extension EventLoop {
             }
         }
         if eager {
-            task.swiftTask = Task.immediate(name: task.name, executorPreference: self, operation: operation)
+            task.swiftTask = Task.immediate(name: name, executorPreference: self, operation: operation)
         } else {
-            task.swiftTask = Task(name: task.name, executorPreference: self, operation: operation)
+            task.swiftTask = Task(name: name, executorPreference: self, operation: operation)
         }
         return task
     }

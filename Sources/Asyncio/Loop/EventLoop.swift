@@ -72,6 +72,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     private let owner = Atomic<UInt>(UInt(pthread_self()))
     @exclusivity(unchecked)
     var stopping = false
+    @exclusivity(unchecked)
+    private var skippedPolls: UInt = 0
     /// Whether the loop is inside ``runForever()``.
     @exclusivity(unchecked)
     public private(set) var isRunning = false
@@ -329,7 +331,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             case .virtual(let autoJump):
                 // Time jumps only when nothing is ready, counting I/O that already arrived: poll it
                 // first, so a delivered signal or read is never overtaken by a later timer.
-                if hasUVActivity {
+                if hasUVActivity || !signalWatchers.isEmpty {
                     uv_run(uvLoop, UV_RUN_NOWAIT)
                     if !inbox.isEmpty { inbox.drain(into: &ready) }
                     if !ready.isEmpty || !yieldedTasks.isEmpty { timeout = 0; break }
@@ -376,7 +378,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// the loop's own is active (the inbox is checked without it).
     private func poll(timeoutMilliseconds timeout: Int64) {
         if timeout == 0 {
-            if hasUVActivity {
+            skippedPolls &+= 1
+            // Unreferenced handles (signal watchers) and a thread-safe wake-up are noticed without a
+            // syscall per iteration, but never starve: every 128th busy iteration polls anyway.
+            if hasUVActivity || skippedPolls & 127 == 0 {
                 uv_run(uvLoop, UV_RUN_NOWAIT)
             }
             return

@@ -34,6 +34,9 @@ final class SignalWatcher: LoopResource, @unchecked Sendable {
             close()
             throw EventLoopError.uv(status, "uv_signal_start(\(signal))")
         }
+        // Unreferenced: a signal watcher neither keeps the loop polling on every busy iteration nor
+        // counts as I/O in flight; a busy loop still polls it every 128 iterations (see runOnce).
+        uv_unref(UnsafeMutableRawPointer(handle).assumingMemoryBound(to: uv_handle_t.self))
     }
 
     func close() {

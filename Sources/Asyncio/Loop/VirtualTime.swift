@@ -71,7 +71,8 @@ extension EventLoop {
         try enterRun()
         defer { exitRun() }
         while !isFinished() {
-            if !hasWorkDue(by: autoJump ? UInt64.max : virtualNow) && !hasUVActivity && externalWaits == 0 {
+            let waitingOnTheWorld = hasUVActivity || externalWaits > 0 || !signalWatchers.isEmpty
+            if !hasWorkDue(by: autoJump ? UInt64.max : virtualNow) && !waitingOnTheWorld {
                 let pending = allTasks().map(\.description).sorted().joined(separator: ", ")
                 let reason = autoJump
                     ? "nothing is ready and no timer is pending, so nothing can wake the waiting tasks"

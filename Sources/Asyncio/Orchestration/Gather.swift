@@ -9,11 +9,16 @@ extension EventLoop {
         var firstFailure: (any Error)?
         if tasks.contains(where: { !$0.isDone }) {
             var remaining = tasks.count
-            try await waitForTasks(tasks, "gather", until: { failure in
-                remaining -= 1
-                if let failure, firstFailure == nil { firstFailure = failure }
-                return firstFailure != nil || remaining == 0
-            }, onCancel: { for task in tasks { task.cancel() } })
+            try await suspend("gather") { waiter in
+                for task in tasks {
+                    task.future.addDoneCallback { future in
+                        remaining -= 1
+                        if case .failure(let error)? = future.outcome, firstFailure == nil { firstFailure = error }
+                        if firstFailure != nil || remaining == 0 { waiter.resume() }
+                    }
+                }
+                waiter.onCancel = { for task in tasks { task.cancel() } }
+            }
         }
         if let firstFailure { throw firstFailure }
         return try tasks.map { try $0.result() }
