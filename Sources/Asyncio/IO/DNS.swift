@@ -1,0 +1,58 @@
+import CLibUV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EventLoop {
+    /// Resolves `host` to socket addresses on libuv's resolver (asyncio's `loop.getaddrinfo`).
+    /// Numeric addresses resolve without a lookup. Cancelling the awaiting task cancels the request.
+    /// - Throws: ``IOError`` (`getaddrinfo`, with the EAI error name) if the name does not resolve.
+    nonisolated(nonsending) public func getAddrInfo(host: String, port: Int) async throws -> [SocketAddress] {
+        try checkUsable("getAddrInfo")
+        if let numeric = try? SocketAddress(host: host, port: port) { return [numeric] }
+        let request = AddrInfoRequest()
+        let status = uv_getaddrinfo(uvLoop, request.request, { raw, status, result in
+            guard let raw else { return }
+            let request = Unmanaged<AddrInfoRequest>.fromOpaque(raw.pointee.data).takeUnretainedValue()
+            request.finish(status: status, result: result)
+        }, host, String(port), nil)
+        guard status == 0 else { throw IOError("getaddrinfo", host, status: status) }
+        request.retainUntilDone()
+        externalWaits += 1
+        defer { externalWaits -= 1 }
+        try await suspend("getAddrInfo") { waiter in
+            request.waiter = waiter
+            waiter.onCancel = { uv_cancel(UnsafeMutableRawPointer(request.request).assumingMemoryBound(to: uv_req_t.self)) }
+        }
+        if request.status != 0 { throw IOError("getaddrinfo", host, status: request.status) }
+        var seen = Set<SocketAddress>()
+        return request.addresses.filter { seen.insert($0).inserted }
+    }
+}
+
+/// One `uv_getaddrinfo_t` in flight; freed when libuv calls back (loop thread only).
+private final class AddrInfoRequest: @unchecked Sendable {
+    let request = UnsafeMutablePointer<uv_getaddrinfo_t>.allocate(capacity: 1)
+    var waiter: LoopWaiter?
+    var status: Int32 = 0
+    var addresses: [SocketAddress] = []
+
+    func retainUntilDone() { request.pointee.data = Unmanaged.passRetained(self).toOpaque() }
+
+    func finish(status: Int32, result: UnsafeMutablePointer<addrinfo>?) {
+        self.status = status
+        var entry = result
+        while let info = entry {
+            if let address = info.pointee.ai_addr, info.pointee.ai_socktype == Int32(SOCK_STREAM.rawValue) || info.pointee.ai_socktype == 0 {
+                var storage = sockaddr_storage()
+                memcpy(&storage, address, Int(info.pointee.ai_addrlen))
+                addresses.append(SocketAddress(storage: storage))
+            }
+            entry = info.pointee.ai_next
+        }
+        uv_freeaddrinfo(result)
+        waiter?.resume()
+        request.deallocate()
+        Unmanaged.passUnretained(self).release()
+    }
+}
