@@ -92,9 +92,10 @@ extension EventLoop {
 }
 
 extension EventLoop {
-    /// Whether libuv has handles or requests at work besides the loop's own (real I/O in flight).
+    /// Whether libuv has handles or requests at work besides the loop's own (real I/O in flight), or
+    /// handles whose close callbacks are still to run.
     var hasUVActivity: Bool {
-        uvLoop.pointee.active_handles > 1 || uvLoop.pointee.active_reqs.count > 0
+        uvLoop.pointee.active_handles > 1 || uvLoop.pointee.active_reqs.count > 0 || uvLoop.pointee.closing_handles != nil
     }
 
     /// What a ready item is, for the step observer (test and debug paths only).
