@@ -1,0 +1,51 @@
+"""Turns compare.sh's JSON lines into one markdown table: ours vs Swift's default executor, SwiftNIO,
+CPython asyncio, uvloop and raw libuv C, with our speed-up over each (>1 means we are faster)."""
+import json, sys
+
+rows = {}
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    d = json.loads(line)
+    if "error" in d or d.get("gc") == "off":
+        continue
+    impl = {"raw-libuv-c": "c", "libuv-c": "c"}.get(d["impl"], d["impl"])
+    rows.setdefault(d["workload"], {})[impl] = d
+
+def figure(workload, d):
+    if workload == "timers":
+        return d["overhead_s"] * 1e9 / d["n"], "ns overhead/timer"
+    if workload == "memory":
+        return d["kib_per_task"], "KiB/task"
+    if workload.startswith("tcp_echo"):
+        return d["requests_per_s"], "req/s (p99 %.0f us)" % d["p99_us"]
+    return d["ns_per_op"], "ns/op"
+
+cols = [("loop", "ours"), ("default", "Swift default"), ("nio", "NIO"), ("asyncio", "asyncio"), ("uvloop", "uvloop"), ("c", "raw C")]
+print("| workload | unit | " + " | ".join(c[1] for c in cols) + " | ours vs default | vs NIO | vs asyncio | vs uvloop | vs raw C |")
+print("|---" * (2 + len(cols) + 5) + "|")
+order = ["call_soon", "call_soon_chain", "call_soon_threadsafe", "timers", "tasks", "yield", "queue_pingpong", "lock", "executor", "memory", "tcp_echo_1k", "tcp_echo_4k"]
+for w in order:
+    r = rows.get(w, {})
+    if w.startswith("tcp_echo"):
+        r = {"loop": r.get("loop-streams"), "asyncio": r.get("asyncio-streams"), "uvloop": r.get("uvloop-streams"), "c": r.get("c"),
+             "asyncio-protocol": r.get("asyncio-protocol"), "uvloop-protocol": r.get("uvloop-protocol")}
+    vals, unit = {}, ""
+    for key, _ in cols:
+        if r.get(key):
+            vals[key], unit = figure(w, r[key])
+    def ratio(key):
+        if "loop" not in vals or key not in vals or not vals["loop"] or not vals[key]:
+            return "–"
+        higher_is_better = w.startswith("tcp_echo")
+        x = vals["loop"] / vals[key] if higher_is_better else vals[key] / vals["loop"]
+        return "%.2f×" % x
+    cells = [("%.1f" % vals[k]) if k in vals else "–" for k, _ in cols]
+    label = w + (" (streams)" if w.startswith("tcp_echo") else "")
+    print("| %s | %s | %s | %s |" % (label, unit, " | ".join(cells), " | ".join(ratio(k) for k in ["default", "nio", "asyncio", "uvloop", "c"])))
+    if w.startswith("tcp_echo"):
+        for proto in ["asyncio-protocol", "uvloop-protocol"]:
+            if r.get(proto):
+                v, u = figure(w, r[proto])
+                print("| %s (%s) | %s | – | – | – | %s | %s | – | – | – | – | – | – |" % (w, proto, u, "%.1f" % v if proto.startswith("asyncio") else "–", "%.1f" % v if proto.startswith("uvloop") else "–"))
