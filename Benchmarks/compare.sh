@@ -59,7 +59,9 @@ run_echo() {  # run_echo LABEL CMD... (port appended by the caller)
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
 }
 echo "== tcp_echo (server and client pinned to cpu0)"
-PORT=$((PORT + 1)); run_echo loop-streams "$BENCH" echo-server --port "$PORT" --mode streams
+for mode in streams protocol; do
+  PORT=$((PORT + 1)); run_echo "loop-$mode" "$BENCH" echo-server --port "$PORT" --mode "$mode"
+done
 for impl in asyncio uvloop; do
   for mode in streams protocol; do
     PORT=$((PORT + 1)); run_echo "$impl-$mode" $PY "$ANCHORS/py/echo_server.py" --impl "$impl" --mode "$mode" --port "$PORT"

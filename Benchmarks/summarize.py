@@ -19,18 +19,24 @@ def figure(workload, d):
     if workload == "memory":
         return d["kib_per_task"], "KiB/task"
     if workload.startswith("tcp_echo"):
-        return d["requests_per_s"], "req/s (p99 %.0f us)" % d["p99_us"]
+        return d["requests_per_s"], "req/s"
     return d["ns_per_op"], "ns/op"
+
+def cell(workload, d, value):
+    if workload.startswith("tcp_echo"):
+        return "%.0f (p99 %.0f µs)" % (value, d["p99_us"])
+    return "%.1f" % value
 
 cols = [("loop", "ours"), ("default", "Swift default"), ("nio", "NIO"), ("asyncio", "asyncio"), ("uvloop", "uvloop"), ("c", "raw C")]
 print("| workload | unit | " + " | ".join(c[1] for c in cols) + " | ours vs default | vs NIO | vs asyncio | vs uvloop | vs raw C |")
 print("|---" * (2 + len(cols) + 5) + "|")
-order = ["call_soon", "call_soon_chain", "call_soon_threadsafe", "timers", "tasks", "yield", "queue_pingpong", "lock", "executor", "memory", "tcp_echo_1k", "tcp_echo_4k"]
-for w in order:
-    r = rows.get(w, {})
-    if w.startswith("tcp_echo"):
-        r = {"loop": r.get("loop-streams"), "asyncio": r.get("asyncio-streams"), "uvloop": r.get("uvloop-streams"), "c": r.get("c"),
-             "asyncio-protocol": r.get("asyncio-protocol"), "uvloop-protocol": r.get("uvloop-protocol")}
+order = ["call_soon", "call_soon_chain", "call_soon_threadsafe", "timers", "tasks", "yield", "queue_pingpong", "lock", "executor", "memory"]
+lines = [(w, "", rows.get(w, {})) for w in order]
+for size in ["tcp_echo_1k", "tcp_echo_4k"]:
+    r = rows.get(size, {})
+    for mode in ["streams", "protocol"]:
+        lines.append((size, " (%s)" % mode, {"loop": r.get("loop-" + mode), "asyncio": r.get("asyncio-" + mode), "uvloop": r.get("uvloop-" + mode), "c": r.get("c")}))
+for w, suffix, r in lines:
     vals, unit = {}, ""
     for key, _ in cols:
         if r.get(key):
@@ -41,11 +47,7 @@ for w in order:
         higher_is_better = w.startswith("tcp_echo")
         x = vals["loop"] / vals[key] if higher_is_better else vals[key] / vals["loop"]
         return "%.2f×" % x
-    cells = [("%.1f" % vals[k]) if k in vals else "–" for k, _ in cols]
-    label = w + (" (streams)" if w.startswith("tcp_echo") else "")
-    print("| %s | %s | %s | %s |" % (label, unit, " | ".join(cells), " | ".join(ratio(k) for k in ["default", "nio", "asyncio", "uvloop", "c"])))
-    if w.startswith("tcp_echo"):
-        for proto in ["asyncio-protocol", "uvloop-protocol"]:
-            if r.get(proto):
-                v, u = figure(w, r[proto])
-                print("| %s (%s) | %s | – | – | – | %s | %s | – | – | – | – | – | – |" % (w, proto, u, "%.1f" % v if proto.startswith("asyncio") else "–", "%.1f" % v if proto.startswith("uvloop") else "–"))
+    cells = [cell(w, r[k], vals[k]) if k in vals else "–" for k, _ in cols]
+    print("| %s | %s | %s | %s |" % (w + suffix, unit, " | ".join(cells), " | ".join(ratio(k) for k in ["default", "nio", "asyncio", "uvloop", "c"])))
+print()
+print("Ratios are speed-ups (>1: ours is faster; for memory, >1: ours uses less). tcp_echo: 50 connections, 200,000 messages, server and client pinned to cpu0.")

@@ -10,6 +10,37 @@ extension EventLoop {
     nonisolated(nonsending) public func openConnection(
         host: String, port: Int, limit: Int = 64 * 1024
     ) async throws -> (StreamReader, StreamWriter) {
+        let transport = try await connectTCP(host: host, port: port)
+        return (StreamReader(transport: transport, limit: limit), StreamWriter(transport: transport))
+    }
+
+    /// Opens a TCP connection in the protocol API (asyncio's `loop.create_connection`): the protocol
+    /// from `protocolFactory` gets ``StreamProtocol/connectionMade(_:)`` and then the data.
+    /// - Throws: ``IOError`` (`connect`, e.g. `ECONNREFUSED`; `getaddrinfo` for unknown names).
+    nonisolated(nonsending) public func createConnection<P: StreamProtocol>(
+        host: String, port: Int, _ protocolFactory: () -> P
+    ) async throws -> (StreamTransport, P) {
+        let transport = try await connectTCP(host: host, port: port)
+        return (transport, attach(protocolFactory(), to: transport))
+    }
+
+    /// Opens a Unix-domain connection in the protocol API (asyncio's `loop.create_unix_connection`).
+    nonisolated(nonsending) public func createUnixConnection<P: StreamProtocol>(
+        path: String, _ protocolFactory: () -> P
+    ) async throws -> (StreamTransport, P) {
+        let transport = try await connectUnix(path: path)
+        return (transport, attach(protocolFactory(), to: transport))
+    }
+
+    private func attach<P: StreamProtocol>(_ userProtocol: P, to transport: StreamTransport) -> P {
+        transport.userProtocol = userProtocol
+        userProtocol.connectionMade(transport)
+        transport.startReading()
+        return userProtocol
+    }
+
+    /// Resolves `host` and connects to each address in turn.
+    nonisolated(nonsending) private func connectTCP(host: String, port: Int) async throws -> StreamTransport {
         let addresses = try await getAddrInfo(host: host, port: port)
         var lastError: (any Error) = IOError("connect", "\(host):\(port)", status: UV_EADDRNOTAVAIL.rawValue)
         for address in addresses {
@@ -18,7 +49,8 @@ extension EventLoop {
                 try await connect(transport, to: address.description) { request, handle, callback in
                     address.withSockaddr { uv_tcp_connect(request, handle.assumingMemoryBound(to: uv_tcp_t.self), $0, callback) }
                 }
-                return (StreamReader(transport: transport, limit: limit), StreamWriter(transport: transport))
+                transport.setNoDelay()
+                return transport
             } catch {
                 transport.close()
                 lastError = error
@@ -31,6 +63,11 @@ extension EventLoop {
     nonisolated(nonsending) public func openUnixConnection(
         path: String, limit: Int = 64 * 1024
     ) async throws -> (StreamReader, StreamWriter) {
+        let transport = try await connectUnix(path: path)
+        return (StreamReader(transport: transport, limit: limit), StreamWriter(transport: transport))
+    }
+
+    nonisolated(nonsending) private func connectUnix(path: String) async throws -> StreamTransport {
         try checkUsable("openUnixConnection")
         let transport = StreamTransport(loop: self, tcp: false)
         do {
@@ -42,7 +79,7 @@ extension EventLoop {
             transport.close()
             throw error
         }
-        return (StreamReader(transport: transport, limit: limit), StreamWriter(transport: transport))
+        return transport
     }
 
     /// Starts a libuv connect request and waits for its callback.

@@ -3,11 +3,14 @@ import CLibUV
 import Glibc
 #endif
 
-/// One connected libuv stream (TCP socket or Unix-domain socket) shared by a ``StreamReader`` and a
-/// ``StreamWriter``. Loop-confined (every libuv callback runs on the loop thread), hence
-/// `@unchecked Sendable`. It retains itself while its handle is open; the close callback frees the
-/// handle and releases it.
-final class StreamTransport: LoopResource, @unchecked Sendable {
+/// One connected libuv stream, TCP or Unix-domain (asyncio's transport): shared by a ``StreamReader``
+/// and a ``StreamWriter`` in the streams API, or driving a ``StreamProtocol`` in the protocol API
+/// (``EventLoop/createServer(host:port:backlog:reusePort:_:)``, ``EventLoop/createConnection(host:port:_:)``).
+///
+/// Loop-confined: every libuv callback runs on the loop thread and its methods must be called there,
+/// hence `@unchecked Sendable`. It retains itself while its handle is open; the close callback frees
+/// the handle and releases it.
+public final class StreamTransport: LoopResource, @unchecked Sendable {
     let loop: EventLoop
     let handle: UnsafeMutableRawPointer
     var stream: UnsafeMutablePointer<uv_stream_t> { handle.assumingMemoryBound(to: uv_stream_t.self) }
@@ -18,15 +21,22 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
     private static let readBufferSize = 64 * 1024
     private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: StreamTransport.readBufferSize, alignment: 16)
     weak var reader: StreamReader?
+    /// The protocol driven by this transport (protocol API); released after `connectionLost`.
+    var userProtocol: (any StreamProtocol)?
     private var reading = false
+    private var writingPaused = false
+    /// Called once the handle is closed (the server forgets the connection).
+    var onClosed: (() -> Void)?
 
     // writing
     /// Bytes handed to libuv and not yet written.
-    private(set) var writeBufferSize = 0
+    public private(set) var writeBufferSize = 0
     var highWaterMark = 64 * 1024
     var lowWaterMark = 16 * 1024
     private let drainWaiters = WaitList()
     private(set) var closed = false
+    /// Whether ``close()`` was called (or the connection was lost).
+    public var isClosing: Bool { closed }
     private(set) var connectionError: (any Error)?
     private let closedWaiters = WaitList()
     private var handleClosed = false
@@ -68,7 +78,9 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
             buffer!.pointee = uv_buf_init(transport.readBuffer.assumingMemoryBound(to: CChar.self), UInt32(StreamTransport.readBufferSize))
         }, { stream, nread, _ in
             let transport = StreamTransport.from(stream)
-            if nread > 0 {
+            if let userProtocol = transport.userProtocol {
+                transport.protocolRead(userProtocol, nread)
+            } else if nread > 0 {
                 transport.reader?.received(UnsafeRawBufferPointer(start: transport.readBuffer, count: nread))
             } else if nread == Int(UV_EOF.rawValue) {
                 transport.stopReading()
@@ -89,10 +101,36 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
         if !closed { uv_read_stop(stream) }
     }
 
+    /// A read result in the protocol API: data goes straight from libuv's buffer to the protocol.
+    private func protocolRead(_ userProtocol: any StreamProtocol, _ nread: Int) {
+        if nread > 0 {
+            userProtocol.dataReceived(UnsafeRawBufferPointer(start: readBuffer, count: nread))
+        } else if nread == Int(UV_EOF.rawValue) {
+            stopReading()
+            if !userProtocol.eofReceived() { close() }
+        } else if nread < 0 {
+            stopReading()
+            connectionError = IOError("read", peerDescription, status: Int32(nread))
+            close()
+        }
+    }
+
+    /// Stops delivering data to the protocol until ``resumeReading()`` (asyncio's `pause_reading()`).
+    public func pauseReading() { stopReading() }
+
+    /// Resumes delivering data (asyncio's `resume_reading()`).
+    public func resumeReading() { startReading() }
+
+    /// Whether data is being read (asyncio's `is_reading()`).
+    public var isReading: Bool { reading }
+
     // MARK: writing
 
-    /// Writes `bytes` now if the socket accepts them (`uv_try_write`), queues the rest.
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    /// Writes `bytes` now if the socket takes them (`uv_try_write`, no copy) and copies the rest into
+    /// the write buffer. In the protocol API, crossing the high-water mark calls the protocol's
+    /// ``StreamProtocol/pauseWriting()``, and falling back to the low-water mark ``StreamProtocol/resumeWriting()``.
+    /// - Throws: ``StreamClosedError`` after ``close()``, or the ``IOError`` that broke the connection.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if closed { throw connectionError ?? StreamClosedError() }
         if let connectionError { throw connectionError }
         guard bytes.count > 0 else { return }
@@ -127,6 +165,29 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
             request.deallocate()
             throw IOError("write", peerDescription, status: status)
         }
+        if writeBufferSize > highWaterMark, !writingPaused, let userProtocol {
+            writingPaused = true
+            userProtocol.pauseWriting()
+        }
+    }
+
+    /// Writes `bytes` (see ``write(_:)-(UnsafeRawBufferPointer)``).
+    public func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+    /// Writes a slice without copying it first.
+    public func write(_ bytes: ArraySlice<UInt8>) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+    /// Writes the UTF-8 bytes of `text`.
+    public func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Sets the flow-control marks (asyncio's `set_write_buffer_limits`): above `high`, writers wait
+    /// in `drain()` (streams) or the protocol is paused, until the buffer is at or below `low`.
+    public func setWriteBufferLimits(high: Int, low: Int? = nil) {
+        highWaterMark = high
+        lowWaterMark = low ?? high / 4
     }
 
     private func writeCompleted(size: Int, status: Int32) {
@@ -134,7 +195,13 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
         if status < 0 && status != UV_ECANCELED.rawValue && connectionError == nil {
             connectionError = IOError("write", peerDescription, status: status)
         }
-        if writeBufferSize <= lowWaterMark || connectionError != nil { wakeWriters() }
+        if writeBufferSize <= lowWaterMark || connectionError != nil {
+            wakeWriters()
+            if writingPaused, let userProtocol {
+                writingPaused = false
+                userProtocol.resumeWriting()
+            }
+        }
     }
 
     private func wakeWriters() { drainWaiters.wakeAll() }
@@ -147,6 +214,9 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
         }
         if let connectionError { throw connectionError }
     }
+
+    /// Half-closes after the buffered data: no more writes; the peer reads EOF (asyncio's `write_eof()`).
+    public func writeEOF() throws { try shutdown() }
 
     /// Half-closes: no more writes; the peer reads EOF.
     func shutdown() throws {
@@ -161,22 +231,36 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
 
     // MARK: closing
 
-    func close() {
+    /// Closes the transport (asyncio's `close()`): buffered writes are abandoned once the handle
+    /// closes; the protocol's ``StreamProtocol/connectionLost(_:)`` follows on a later iteration.
+    /// Harmless if already closed.
+    public func close() {
         guard !closed else { return }
         closed = true
         reading = false
         loop.unregister(self)
-        uv_close(uvHandle) { handle in
-            let transport = Unmanaged<StreamTransport>.fromOpaque(handle!.pointee.data).takeRetainedValue()
-            transport.handleClosed = true
-            transport.closedWaiters.wakeAll()
-            transport.reader?.receivedEOF()
-            transport.drainWaiters.wakeAll()
-            handle!.deallocate()
-        }
+        uv_close(uvHandle) { handle in StreamTransport.handleDidClose(handle) }
     }
 
-    nonisolated(nonsending) func waitClosed() async throws {
+    /// The close callback: wakes every waiter, tells the protocol, frees the handle, releases the
+    /// transport's self-retain.
+    private static func handleDidClose(_ handle: UnsafeMutablePointer<uv_handle_t>?) {
+        let transport = Unmanaged<StreamTransport>.fromOpaque(handle!.pointee.data).takeRetainedValue()
+        transport.handleClosed = true
+        transport.closedWaiters.wakeAll()
+        transport.reader?.receivedEOF()
+        transport.drainWaiters.wakeAll()
+        if let userProtocol = transport.userProtocol {
+            transport.userProtocol = nil  // breaks the usual protocol <-> transport cycle
+            userProtocol.connectionLost(transport.connectionError)
+        }
+        transport.onClosed?()
+        transport.onClosed = nil
+        handle!.deallocate()
+    }
+
+    /// Waits until the handle is closed (asyncio's `wait_closed()` on a writer).
+    nonisolated(nonsending) public func waitClosed() async throws {
         while !handleClosed { try await closedWaiters.wait(on: loop, "StreamWriter.waitClosed") }
     }
 
@@ -184,7 +268,31 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
 
     // MARK: addresses
 
-    var peerAddress: SocketAddress? {
+    /// Closes at once, resetting a TCP connection (asyncio's `abort()`): the peer sees `ECONNRESET`.
+    public func abort() {
+        guard !closed else { return }
+        if isTCP {
+            closed = true
+            reading = false
+            loop.unregister(self)
+            let status = uv_tcp_close_reset(handle.assumingMemoryBound(to: uv_tcp_t.self)) { handle in
+                StreamTransport.handleDidClose(handle)
+            }
+            if status < 0 {  // e.g. a shutdown is in flight: close plainly
+                uv_close(uvHandle) { handle in StreamTransport.handleDidClose(handle) }
+            }
+        } else {
+            close()
+        }
+    }
+
+    /// Disables Nagle's algorithm on a TCP socket (asyncio does so on every TCP transport).
+    func setNoDelay() {
+        if isTCP { uv_tcp_nodelay(handle.assumingMemoryBound(to: uv_tcp_t.self), 1) }
+    }
+
+    /// The remote address (TCP only), as asyncio's `get_extra_info("peername")`.
+    public var peerAddress: SocketAddress? {
         guard isTCP, !closed else { return nil }
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)
@@ -194,7 +302,8 @@ final class StreamTransport: LoopResource, @unchecked Sendable {
         return status == 0 ? SocketAddress(storage: storage) : nil
     }
 
-    var socketAddress: SocketAddress? {
+    /// The local address (TCP only), as asyncio's `get_extra_info("sockname")`.
+    public var socketAddress: SocketAddress? {
         guard isTCP, !closed else { return nil }
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)

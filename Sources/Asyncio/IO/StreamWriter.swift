@@ -14,19 +14,14 @@ public final class StreamWriter: @unchecked Sendable {
     /// Writes `bytes` (buffering what the socket does not take now).
     /// - Throws: ``StreamClosedError`` or the ``IOError`` that broke the connection.
     public func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try transport.write($0) }
+        try transport.write(bytes)
     }
 
     /// Writes a slice of bytes without copying it first.
-    public func write(_ bytes: ArraySlice<UInt8>) throws {
-        try bytes.withUnsafeBytes { try transport.write($0) }
-    }
+    public func write(_ bytes: ArraySlice<UInt8>) throws { try transport.write(bytes) }
 
     /// Writes the UTF-8 bytes of `text`.
-    public func write(_ text: String) throws {
-        var text = text
-        try text.withUTF8 { try transport.write(UnsafeRawBufferPointer($0)) }
-    }
+    public func write(_ text: String) throws { try transport.write(text) }
 
     /// Writes each element of `lines` in turn (asyncio's `writelines`).
     public func writeLines(_ lines: [[UInt8]]) throws {
@@ -41,13 +36,10 @@ public final class StreamWriter: @unchecked Sendable {
     public var writeBufferSize: Int { transport.writeBufferSize }
 
     /// Sets the flow-control marks: ``drain()`` waits above `high` until the buffer is at or below `low`.
-    public func setWriteBufferLimits(high: Int, low: Int? = nil) {
-        transport.highWaterMark = high
-        transport.lowWaterMark = low ?? high / 4
-    }
+    public func setWriteBufferLimits(high: Int, low: Int? = nil) { transport.setWriteBufferLimits(high: high, low: low) }
 
     /// Half-closes the connection after buffered data: the peer reads EOF (asyncio's `write_eof()`).
-    public func writeEOF() throws { try transport.shutdown() }
+    public func writeEOF() throws { try transport.writeEOF() }
 
     /// Closes the connection (asyncio's `close()`); harmless if already closed.
     public func close() { transport.close() }
@@ -60,6 +52,9 @@ public final class StreamWriter: @unchecked Sendable {
 
     /// The remote address (TCP only), as it was when the connection was made.
     public var peerAddress: SocketAddress? { transport.cachedPeer }
+
+    /// The underlying transport (asyncio's `writer.transport`).
+    public var underlyingTransport: StreamTransport { transport }
 
     /// The local address (TCP only).
     public var socketAddress: SocketAddress? { transport.socketAddress }
