@@ -43,6 +43,13 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    init(sockaddr address: UnsafePointer<sockaddr>) {
+        var storage = sockaddr_storage()
+        let length = address.pointee.sa_family == sa_family_t(AF_INET6) ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size
+        memcpy(&storage, address, length)
+        self.init(storage: storage)
+    }
+
     /// Calls `body` with the C socket address.
     func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>) -> T) -> T {
         var v4 = sockaddr_in()

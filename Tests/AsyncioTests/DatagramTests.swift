@@ -1,0 +1,119 @@
+@testable import Asyncio
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Records datagrams and errors; echoes datagrams back to their sender when asked to.
+final class DatagramRecorder: DatagramProtocol, @unchecked Sendable {
+    let echo: Bool
+    var transport: DatagramTransport?
+    var datagrams: [(String, SocketAddress)] = []
+    var errors: [String] = []
+    var lost = false
+    let received = Event()
+    let failed = Event()
+
+    init(echo: Bool = false) { self.echo = echo }
+
+    func connectionMade(_ transport: DatagramTransport) { self.transport = transport }
+    func datagramReceived(_ bytes: UnsafeRawBufferPointer, from address: SocketAddress) {
+        datagrams.append((String(decoding: bytes, as: UTF8.self), address))
+        if echo { try? transport?.send(bytes, to: address) }
+        received.set()
+    }
+    func errorReceived(_ error: any Error) {
+        errors.append((error as? IOError)?.code ?? "\(error)")
+        failed.set()
+    }
+    func connectionLost(_ error: (any Error)?) { lost = true }
+}
+
+@Suite("UDP and name lookups")
+struct DatagramTests {
+    @Test func datagramsEchoBetweenABoundAndAConnectedEndpoint() async throws {
+        let (replies, fromServer, lost) = try await onLoopThread { loop -> ([String], Bool, Bool) in
+            let result = try loop.runUntilComplete { () async throws -> ([String], Bool, Bool) in
+                let (server, _) = try await loop.createDatagramEndpoint(local: ("127.0.0.1", 0)) { DatagramRecorder(echo: true) }
+                let serverAddress = try #require(server.localAddress)
+                let (client, recorder) = try await loop.createDatagramEndpoint(remote: ("127.0.0.1", serverAddress.port)) { DatagramRecorder() }
+                #expect(client.remoteAddress == serverAddress)
+                for text in ["ping", "", "pong"] {
+                    recorder.received.clear()
+                    try client.send(text)
+                    try await recorder.received.wait()
+                }
+                client.close()
+                server.close()
+                try await client.waitClosed()
+                try await server.waitClosed()
+                return (recorder.datagrams.map(\.0), recorder.datagrams.allSatisfy { $0.1 == serverAddress }, recorder.lost)
+            }
+            #expect(!loop.dump().contains("udp"))
+            return result
+        }
+        #expect(replies == ["ping", "", "pong"])
+        #expect(fromServer)
+        #expect(lost)
+    }
+
+    @Test func sendingNeedsTheRightAddressAndAnOpenEndpoint() async throws {
+        let errors = try await onLoopThread { loop -> [String] in
+            try loop.runUntilComplete { () async throws -> [String] in
+                var errors: [String] = []
+                let (unconnected, _) = try await loop.createDatagramEndpoint(local: ("127.0.0.1", 0)) { DatagramRecorder() }
+                do { try unconnected.send("x") } catch let error as IOError { errors.append(error.code) }
+                let (connected, _) = try await loop.createDatagramEndpoint(remote: ("127.0.0.1", 9)) { DatagramRecorder() }
+                do { try connected.send("x", to: try SocketAddress(host: "127.0.0.1", port: 10)) } catch let error as IOError { errors.append(error.code) }
+                connected.close()
+                do { try connected.send("x") } catch is StreamClosedError { errors.append("closed") }
+                do {
+                    _ = try await loop.createDatagramEndpoint { DatagramRecorder() }
+                } catch let error as IOError { errors.append(error.code) }
+                do {
+                    _ = try await loop.createDatagramEndpoint(local: ("not-an-address.invalid", 0)) { DatagramRecorder() }
+                } catch let error as IOError { errors.append(error.operation) }
+                unconnected.close()
+                return errors
+            }
+        }
+        #expect(errors == ["EINVAL", "EINVAL", "closed", "EINVAL", "getaddrinfo"])
+    }
+
+    @Test func aConnectedEndpointReportsARefusedPortAsAnErrorAndStaysOpen() async throws {
+        let (errors, open) = try await onLoopThread { loop -> ([String], Bool) in
+            try loop.runUntilComplete { () async throws -> ([String], Bool) in
+                // A port nobody listens on: bind an endpoint, note its port, close it.
+                let (probe, _) = try await loop.createDatagramEndpoint(local: ("127.0.0.1", 0)) { DatagramRecorder() }
+                let port = probe.localAddress!.port
+                probe.close()
+                try await probe.waitClosed()
+                let (client, recorder) = try await loop.createDatagramEndpoint(remote: ("127.0.0.1", port)) { DatagramRecorder() }
+                try client.send("anyone?")
+                try await recorder.failed.wait()                  // the ICMP "port unreachable"
+                let open = !client.isClosing
+                client.close()
+                return (recorder.errors, open)
+            }
+        }
+        #expect(errors == ["ECONNREFUSED"])
+        #expect(open)
+    }
+
+    @Test func getNameInfoReturnsNumericHostAndServiceAndReportsBadFlags() async throws {
+        let (numeric, code) = try await onLoopThread { loop -> (String, String) in
+            try loop.runUntilComplete { () async throws -> (String, String) in
+                let address = try SocketAddress(host: "127.0.0.1", port: 8080)
+                let info = try await loop.getNameInfo(address, flags: NI_NUMERICHOST | NI_NUMERICSERV)
+                do {
+                    _ = try await loop.getNameInfo(address, flags: 1 << 20)
+                    return ("\(info.host):\(info.service)", "no error")
+                } catch let error as IOError {
+                    return ("\(info.host):\(info.service)", error.code)
+                }
+            }
+        }
+        #expect(numeric == "127.0.0.1:8080")
+        #expect(code == "EAI_BADFLAGS")
+    }
+}
