@@ -25,6 +25,9 @@ public final class StreamTransport: LoopResource, @unchecked Sendable {
     var userProtocol: (any StreamProtocol)?
     private var reading = false
     private var writingPaused = false
+    /// Close as soon as the peer's EOF is read (a subprocess's stdout/stderr pipe, as asyncio's read
+    /// pipe transports do); buffered data stays in the reader.
+    var closesAtEOF = false
     /// Called once the handle is closed (the server forgets the connection).
     var onClosed: (() -> Void)?
 
@@ -72,8 +75,7 @@ public final class StreamTransport: LoopResource, @unchecked Sendable {
 
     func startReading() {
         guard !reading, !closed else { return }
-        reading = true
-        uv_read_start(stream, { handle, _, buffer in
+        reading = uv_read_start(stream, { handle, _, buffer in
             let transport = Unmanaged<StreamTransport>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
             buffer!.pointee = uv_buf_init(transport.readBuffer.assumingMemoryBound(to: CChar.self), UInt32(StreamTransport.readBufferSize))
         }, { stream, nread, _ in
@@ -85,6 +87,7 @@ public final class StreamTransport: LoopResource, @unchecked Sendable {
             } else if nread == Int(UV_EOF.rawValue) {
                 transport.stopReading()
                 transport.reader?.receivedEOF()
+                if transport.closesAtEOF { transport.close() }
             } else if nread < 0 {
                 transport.stopReading()
                 let error = IOError("read", transport.peerDescription, status: Int32(nread))
@@ -92,7 +95,7 @@ public final class StreamTransport: LoopResource, @unchecked Sendable {
                 transport.reader?.failed(error)
                 transport.wakeWriters()
             }
-        })
+        }) == 0
     }
 
     func stopReading() {
