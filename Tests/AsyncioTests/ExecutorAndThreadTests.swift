@@ -23,6 +23,33 @@ struct ExecutorTests {
         #expect(resumedOn == loopThread)
     }
 
+    @Test func executorFuturesAreGatheredInOrderWithManyMoreCallsThanWorkers() async throws {
+        let (results, failure, cancelledStaysCancelled) = try await onLoopThread { loop -> ([Int], Bool, Bool) in
+            try loop.runUntilComplete { () async throws -> ([Int], Bool, Bool) in
+                let results = try await withThreadPool(maxWorkers: 2) { pool in
+                    try await loop.gather((0..<2000).map { i in try loop.runInExecutorFuture(pool) { i * 2 } })
+                }
+                var failure = false
+                do {
+                    _ = try await loop.gather([try loop.runInExecutorFuture { 1 }, try loop.runInExecutorFuture { () throws -> Int in throw Boom() }])
+                } catch is Boom { failure = true }
+                let gate = Atomic<Bool>(false)
+                let dropped = try loop.runInExecutorFuture { () -> Int in
+                    while !gate.load(ordering: .acquiring) { usleep(100) }
+                    return 1
+                }
+                dropped.cancel()
+                gate.store(true, ordering: .releasing)
+                _ = try await loop.runInExecutor { 0 }         // the dropped call has finished by now...
+                try await loop.sleep(seconds: 0)               // ...and its hand-over callback has run
+                return (results, failure, dropped.isCancelled)
+            }
+        }
+        #expect(results == (0..<2000).map { $0 * 2 })
+        #expect(failure)
+        #expect(cancelledStaysCancelled)
+    }
+
     @Test func errorsComeBackToTheAwaitingTask() async throws {
         _ = try await onLoopThread { loop in
             try loop.runUntilComplete {

@@ -26,7 +26,9 @@ final class Inbox: Sendable {
         var signalled = false
     }
 
-    private let state = Mutex(State())
+    // A plain pthread mutex (see `Monitor`): Synchronization.Mutex spins under contention, and
+    // executor workers finishing together contend here.
+    private let state = Monitor(State())
     private let hasItems = Atomic<Bool>(false)
     private nonisolated(unsafe) let wakeup: UnsafeMutablePointer<uv_async_t>
 

@@ -14,28 +14,41 @@ extension EventLoop {
     nonisolated(nonsending) public func runInExecutor<T: Sendable>(
         _ executor: ThreadPoolExecutor? = nil, _ work: @escaping @Sendable () throws -> T
     ) async throws -> T {
+        try await runInExecutorFuture(executor, work).value
+    }
+
+    /// Submits blocking `work` to a thread pool and returns a future for its result at once — what
+    /// asyncio's `loop.run_in_executor` returns. Await it, gather many (``gather(_:)-([Future<T>])``),
+    /// or add done callbacks. Cancelling the future drops the result; the call itself runs to its end.
+    /// - Throws: ``ExecutorShutDownError`` if the pool was shut down, ``EventLoopError/closed``,
+    ///   ``EventLoopError/wrongThread(_:)``.
+    public func runInExecutorFuture<T: Sendable>(
+        _ executor: ThreadPoolExecutor? = nil, _ work: @escaping @Sendable () throws -> T
+    ) throws -> Future<T> {
         try checkUsable("runInExecutor")
         let pool = executor ?? defaultExecutor
-        let result = ResultSlot<T>()
+        let future = Future<T>(loop: self)
+        // Only the loop thread touches the future: the worker hands the result over with callSoonThreadsafe.
+        let confined = UncheckedBox(future)
         externalWaits += 1
-        defer { externalWaits -= 1 }
-        var submitError: (any Error)?
-        try await suspend("runInExecutor") { waiter in
-            let resume: @Sendable () -> Void = { [self] in
-                _ = try? callSoonThreadsafe { waiter.resume() }
-            }
-            do {
-                try pool.submit {
-                    result.store(Result { try work() })
-                    resume()
+        do {
+            try pool.submit { [self] in
+                let result = Result { try work() }
+                _ = try? callSoonThreadsafe { [self] in
+                    externalWaits -= 1
+                    let future = confined.value
+                    guard !future.isDone else { return }
+                    switch result {
+                    case .success(let value): future.complete(.result(value))
+                    case .failure(let error): future.complete(.error(error))
+                    }
                 }
-            } catch {
-                submitError = error
-                waiter.resume()
             }
+        } catch {
+            externalWaits -= 1
+            throw error
         }
-        if let submitError { throw submitError }
-        return try result.take().get()
+        return future
     }
 
     /// The loop's default pool (asyncio's default executor): `min(32, cores + 4)` threads, started on
@@ -61,15 +74,6 @@ extension EventLoop {
 /// ``EventLoop/toThread(_:)`` on the running loop.
 nonisolated(nonsending) public func toThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await EventLoop.running().toThread(work)
-}
-
-/// Hands a worker thread's result to the loop thread.
-final class ResultSlot<T: Sendable>: Sendable {
-    private let slot = Mutex<Result<T, any Error>?>(nil)
-    func store(_ result: Result<T, any Error>) { slot.withLock { $0 = result } }
-    func take() -> Result<T, any Error> {
-        slot.withLock { $0.take() } ?? .failure(InvalidStateError("executor result missing"))
-    }
 }
 
 func activeProcessorCount() -> Int {

@@ -1,5 +1,4 @@
 import DequeModule
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,19 +9,23 @@ import Glibc
 /// Swift threads run truly in parallel (no GIL), so this pool also replaces Python's
 /// `ProcessPoolExecutor` for CPU-bound work. Thread-safe: submit from any thread.
 public final class ThreadPoolExecutor: Sendable {
+    /// The queue and the worker counts, guarded by `monitor`.
     private struct State {
         var jobs = Deque<@Sendable () -> Void>()
         var shutDown = false
+        /// Workers waiting and not yet signalled.
         var idle = 0
+        /// Signals sent to idle workers that no worker has consumed yet.
+        var wakeups = 0
         var threads = 0
-        var running = 0
     }
 
     /// The maximum number of worker threads.
     public let maxWorkers: Int
-    private let state = Mutex(State())
-    private let wakeup = ThreadSemaphore()
-    private let finished = ThreadSemaphore()
+    // A plain pthread mutex and condition variable: Synchronization.Mutex is a priority-inheritance
+    // futex that spins in `_lockSlow` under contention, and a pool's workers contend by design
+    // (the executor workload spent 64% of its time there).
+    private let monitor = Monitor(State())
 
     /// Creates a pool of at most `maxWorkers` threads, started on demand.
     /// - Precondition: `maxWorkers >= 1`.
@@ -31,38 +34,44 @@ public final class ThreadPoolExecutor: Sendable {
         self.maxWorkers = maxWorkers
     }
 
-    /// Runs `job` on a worker thread.
+    /// Runs `job` on a worker thread: an idle worker is woken, or a new one started while fewer
+    /// than ``maxWorkers`` run; otherwise the job waits for the next free worker.
     /// - Throws: ``ExecutorShutDownError`` after ``shutdown(wait:)``.
     public func submit(_ job: @escaping @Sendable () -> Void) throws {
-        let startThread = try state.withLock { s -> Bool in
+        let startThread = try monitor.withLock { s -> Bool in
             if s.shutDown { throw ExecutorShutDownError() }
             s.jobs.append(job)
-            if s.idle > 0 { s.idle -= 1; return false }
-            if s.threads < maxWorkers { s.threads += 1; s.running += 1; return true }
+            // Awake workers take queued jobs before they sleep: wake or start one more only when the
+            // queue outgrows them (one wake-up per burst, not one context switch per job).
+            if s.jobs.count <= s.threads - s.idle { return false }
+            if s.idle > 0 {
+                s.idle -= 1
+                s.wakeups += 1
+                monitor.signal()
+                return false
+            }
+            if s.threads < maxWorkers { s.threads += 1; return true }
             return false
         }
-        if startThread {
-            spawnThread(name: "asyncio-worker") { [self] in work() }
-        } else {
-            wakeup.signal()
-        }
+        if startThread { spawnThread(name: "asyncio-worker") { [self] in work() } }
     }
 
     private func work() {
+        monitor.lock()
         while true {
-            let job = state.withLock { s -> (@Sendable () -> Void)?? in
-                if let job = s.jobs.popFirst() { return .some(job) }
-                if s.shutDown { return .some(nil) }
-                s.idle += 1
-                return nil
-            }
-            switch job {
-            case .some(.some(let job)): job()
-            case .some(.none):
-                state.withLock { $0.running -= 1 }
-                finished.signal()
+            if let job = monitor.state.jobs.popFirst() {
+                monitor.unlock()
+                job()
+                monitor.lock()
+            } else if monitor.state.shutDown {
+                monitor.state.threads -= 1
+                monitor.broadcast()  // shutdown(wait:) waits for threads == 0
+                monitor.unlock()
                 return
-            case .none: wakeup.wait()
+            } else {
+                monitor.state.idle += 1
+                monitor.wait()
+                if monitor.state.wakeups > 0 { monitor.state.wakeups -= 1 } else { monitor.state.idle -= 1 }  // spurious
             }
         }
     }
@@ -70,18 +79,49 @@ public final class ThreadPoolExecutor: Sendable {
     /// Stops accepting work; with `wait`, blocks until every submitted job ran and the threads ended
     /// (Python's `shutdown(wait=True)`).
     public func shutdown(wait: Bool = true) {
-        let (threads, idle) = state.withLock { s -> (Int, Int) in
-            let first = !s.shutDown
-            s.shutDown = true
-            return first ? (s.threads, s.idle) : (0, 0)
-        }
-        state.withLock { $0.idle = 0 }
-        for _ in 0..<idle { wakeup.signal() }
-        if wait { for _ in 0..<threads { finished.wait() } }
+        monitor.lock()
+        monitor.state.shutDown = true
+        monitor.broadcast()
+        if wait { while monitor.state.threads > 0 { monitor.wait() } }
+        monitor.unlock()
     }
 
     /// Whether ``shutdown(wait:)`` was called.
-    public var isShutDown: Bool { state.withLock { $0.shutDown } }
+    public var isShutDown: Bool { monitor.withLock { $0.shutDown } }
+}
+
+/// A value guarded by a pthread mutex, with one condition variable. `state` may be touched only
+/// between `lock()` and `unlock()` (or inside `withLock`), which is what makes it `@unchecked Sendable`.
+final class Monitor<State>: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    var state: State
+
+    init(_ state: State) {
+        self.state = state
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+    /// Waits on the condition (lock held).
+    func wait() { pthread_cond_wait(condition, mutex) }
+    func signal() { pthread_cond_signal(condition) }
+    func broadcast() { pthread_cond_broadcast(condition) }
+
+    func withLock<T>(_ body: (inout State) throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body(&state)
+    }
 }
 
 /// Work submitted to a ``ThreadPoolExecutor`` that was shut down.
@@ -90,15 +130,6 @@ public struct ExecutorShutDownError: Error, Equatable, Sendable, CustomStringCon
     public var description: String { "cannot schedule new work after shutdown" }
 }
 
-
-/// A POSIX counting semaphore for worker threads (thread-safe by construction).
-private final class ThreadSemaphore: @unchecked Sendable {
-    private let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-    init() { sem_init(semaphore, 0, 0) }
-    deinit { sem_destroy(semaphore); semaphore.deallocate() }
-    func signal() { sem_post(semaphore) }
-    func wait() { while sem_wait(semaphore) != 0 {} }
-}
 
 /// Runs `body` with a new pool of `maxWorkers` threads and shuts the pool down afterwards, waiting
 /// for its threads (Python's `with ThreadPoolExecutor(max_workers=n) as executor:`).

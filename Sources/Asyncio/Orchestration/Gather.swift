@@ -5,23 +5,34 @@ extension EventLoop {
     /// running, as in asyncio. Cancelling the gathering task cancels every task. Tasks that already
     /// finished are fine.
     nonisolated(nonsending) public func gather<T>(_ tasks: [LoopTask<T>]) async throws -> [T] {
+        try await gather(futures: tasks.map(\.future)) { for task in tasks { task.cancel() } }
+    }
+
+    /// Waits for every future and returns their results in argument order (asyncio's `gather` of
+    /// futures, e.g. those of ``runInExecutorFuture(_:_:)``). The first error is thrown as soon as it
+    /// happens; cancelling the gathering task cancels every future.
+    nonisolated(nonsending) public func gather<T>(_ futures: [Future<T>]) async throws -> [T] {
+        try await gather(futures: futures) { for future in futures { future.cancel() } }
+    }
+
+    nonisolated(nonsending) private func gather<T>(futures: [Future<T>], onCancel: @escaping () -> Void) async throws -> [T] {
         try checkUsable("gather")
         var firstFailure: (any Error)?
-        if tasks.contains(where: { !$0.isDone }) {
-            var remaining = tasks.count
+        if futures.contains(where: { !$0.isDone }) {
+            var remaining = futures.count
             try await suspend("gather") { waiter in
-                for task in tasks {
-                    task.future.addDoneCallback { future in
+                for future in futures {
+                    future.addDoneCallback { future in
                         remaining -= 1
                         if case .failure(let error)? = future.outcome, firstFailure == nil { firstFailure = error }
                         if firstFailure != nil || remaining == 0 { waiter.resume() }
                     }
                 }
-                waiter.onCancel = { for task in tasks { task.cancel() } }
+                waiter.onCancel = onCancel
             }
         }
         if let firstFailure { throw firstFailure }
-        return try tasks.map { try $0.result() }
+        return try futures.map { try $0.result() }
     }
 
     /// Runs each operation as a task on this loop and gathers their results in order; see
