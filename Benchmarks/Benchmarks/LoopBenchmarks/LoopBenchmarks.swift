@@ -1,5 +1,6 @@
 import Asyncio
 import Benchmark
+import Dispatch
 import NIOCore
 import NIOPosix
 
@@ -21,8 +22,9 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("execute (NIO)", configuration: .init(scalingFactor: .kilo)) { benchmark in
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoop = group.next()
+        let iterations = benchmark.scaledIterations
         try eventLoop.submit {
-            for _ in benchmark.scaledIterations { eventLoop.execute { sink += 1 } }
+            for _ in iterations { eventLoop.execute { sink += 1 } }
         }.wait()
         try eventLoop.submit {}.wait()
         try group.syncShutdownGracefully()
@@ -65,9 +67,59 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("scheduleTask + cancel (NIO)", configuration: .init(scalingFactor: .kilo)) { benchmark in
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoop = group.next()
+        let iterations = benchmark.scaledIterations
         try eventLoop.submit {
-            for _ in benchmark.scaledIterations { eventLoop.scheduleTask(in: .seconds(1)) { sink += 1 }.cancel() }
+            for _ in iterations { eventLoop.scheduleTask(in: .seconds(1)) { sink += 1 }.cancel() }
         }.wait()
         try group.syncShutdownGracefully()
+    }
+
+    Benchmark("runInExecutorFuture + gather (loop)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let count = benchmark.scaledIterations.count
+        _ = try run { () async throws -> [Int] in
+            let loop = try EventLoop.running()
+            return try await loop.gather(try (0..<count).map { i in try loop.runInExecutorFuture { i } })
+        }
+    }
+
+    Benchmark("DispatchQueue + continuation (default executor)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let count = benchmark.scaledIterations.count
+        await withTaskGroup(of: Int.self) { group in
+            for i in 0..<count {
+                group.addTask { await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: i) } } }
+            }
+            for await value in group { sink &+= value }
+        }
+    }
+
+    Benchmark("Queue put/get ping-pong (loop)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let count = benchmark.scaledIterations.count
+        try run { () async throws -> Void in
+            let loop = try EventLoop.running()
+            let requests = Asyncio.Queue<Int>(), replies = Asyncio.Queue<Int>()
+            let echo = try loop.createTask { for _ in 0..<count { try await replies.put(try await requests.get()) } }
+            for i in 0..<count {
+                try await requests.put(i)
+                sink &+= try await replies.get()
+            }
+            try await echo.value
+        }
+    }
+
+    Benchmark("AsyncStream ping-pong (default executor)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let count = benchmark.scaledIterations.count
+        let (requests, toEcho) = AsyncStream<Int>.makeStream()
+        let (replies, toMain) = AsyncStream<Int>.makeStream()
+        let echo = Task {
+            for await value in requests { toMain.yield(value) }
+            toMain.finish()
+        }
+        var iterator = replies.makeAsyncIterator()
+        for i in 0..<count {
+            toEcho.yield(i)
+            sink &+= await iterator.next() ?? 0
+        }
+        toEcho.finish()
+        await echo.value
     }
 }
