@@ -8,23 +8,21 @@
 /// Loop-confined: create, set and await it on its loop's thread (checked: misuse throws
 /// ``EventLoopError/wrongThread(_:)``); that confinement makes it `@unchecked Sendable`.
 public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
-    enum State {
-        case pending
-        case result(Value)
-        case error(any Error)
-        case cancelled(String?)
-    }
-
-    private enum Entry {
-        case callback(Int, (Future<Value>) -> Void)
-        case waiter(Int, LoopWaiter)
-    }
+    /// What the future holds. Kept apart from the value, and not generic, so that checking a future
+    /// (`isDone`, a failure) in unspecialized generic code needs no generic-metadata lookup.
+    enum Status: UInt8 { case pending, result, error, cancelled }
 
     /// The loop the future belongs to.
     public let loop: EventLoop
     // Loop-confined state: no dynamic exclusivity checks (see EventLoop's hot state).
-    @exclusivity(unchecked) private(set) var state: State = .pending
-    @exclusivity(unchecked) private var entries: [Entry] = []
+    @exclusivity(unchecked) private(set) var status: Status = .pending
+    @exclusivity(unchecked) private var storedValue: Value?
+    @exclusivity(unchecked) private var storedError: (any Error)?
+    @exclusivity(unchecked) private var storedCancelMessage: String?
+    /// Callbacks and waiters in registration order: the first inline (most futures have one), the
+    /// rest in an array allocated only when needed.
+    @exclusivity(unchecked) private var firstEntry: FutureEntry?
+    @exclusivity(unchecked) private var moreEntries: [FutureEntry] = []
     @exclusivity(unchecked) private var nextEntryID = 0
     @exclusivity(unchecked) private var errorRetrieved = false
     /// The task the future belongs to, if any (named in reports: "Task 'name' exception ...").
@@ -37,7 +35,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     }
 
     deinit {
-        if case .error(let error) = state, !errorRetrieved {
+        if status == .error, !errorRetrieved, let error = storedError {
             let what = ownerDescription.map { "\($0) exception was never retrieved" } ?? "Future exception was never retrieved"
             loop.callExceptionHandler(ExceptionContext(message: what, error: error, source: ownerDescription))
         }
@@ -46,41 +44,50 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     // MARK: state
 
     /// Whether the future has a result, an error, or was cancelled.
-    public var isDone: Bool { if case .pending = state { return false } else { return true } }
+    public var isDone: Bool { status != .pending }
 
     /// Whether the future was cancelled.
-    public var isCancelled: Bool { if case .cancelled = state { return true } else { return false } }
+    public var isCancelled: Bool { status == .cancelled }
 
     /// The result. Throws the future's error, ``CancelledError`` if it was cancelled, or
     /// ``InvalidStateError`` if it is not done yet (asyncio's `result()`).
     public func result() throws -> Value {
-        switch state {
+        switch status {
         case .pending: throw InvalidStateError("Result is not set.")
-        case .result(let value): return value
-        case .error(let error): errorRetrieved = true; throw error
-        case .cancelled(let message): throw CancelledError(message: message)
+        case .result: return storedValue!
+        case .error: errorRetrieved = true; throw storedError!
+        case .cancelled: throw CancelledError(message: storedCancelMessage)
         }
     }
 
     /// The error, or nil if the future has a result (asyncio's `exception()`). Throws
     /// ``CancelledError`` if cancelled, ``InvalidStateError`` if not done.
     public func error() throws -> (any Error)? {
-        switch state {
+        switch status {
         case .pending: throw InvalidStateError("Exception is not set.")
         case .result: return nil
-        case .error(let error): errorRetrieved = true; return error
-        case .cancelled(let message): throw CancelledError(message: message)
+        case .error: errorRetrieved = true; return storedError
+        case .cancelled: throw CancelledError(message: storedCancelMessage)
+        }
+    }
+
+    /// The error (cancellation as ``CancelledError``) if the future failed, nil if it has a result or
+    /// is pending. Counts as retrieving an error. Not generic: the cheap check `gather` makes.
+    var failure: (any Error)? {
+        switch status {
+        case .pending, .result: return nil
+        case .error: errorRetrieved = true; return storedError
+        case .cancelled: return CancelledError(message: storedCancelMessage)
         }
     }
 
     /// The outcome as a `Result` (cancellation as ``CancelledError``), or nil while pending. Counts as
     /// retrieving an error.
     public var outcome: Result<Value, any Error>? {
-        switch state {
+        switch status {
         case .pending: return nil
-        case .result(let value): return .success(value)
-        case .error(let error): errorRetrieved = true; return .failure(error)
-        case .cancelled(let message): return .failure(CancelledError(message: message))
+        case .result: return .success(storedValue!)
+        case .error, .cancelled: return .failure(failure!)
         }
     }
 
@@ -90,14 +97,14 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// - Throws: ``InvalidStateError`` if it is already done; ``EventLoopError/wrongThread(_:)`` off the loop.
     public func setResult(_ value: Value) throws {
         try checkSettable()
-        complete(.result(value))
+        complete(value: value)
     }
 
     /// Completes the future with `error`.
     /// - Throws: ``InvalidStateError`` if it is already done; ``EventLoopError/wrongThread(_:)`` off the loop.
     public func setError(_ error: any Error) throws {
         try checkSettable()
-        complete(.error(error))
+        complete(error: error)
     }
 
     /// Cancels the future: waiters throw ``CancelledError`` with `message`. Returns false if it was
@@ -106,7 +113,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     public func cancel(message: String? = nil) -> Bool {
         guard !isDone else { return false }
         precondition(loop.isOnLoopThread, "Future.cancel must be called on its loop's thread")
-        complete(.cancelled(message))
+        complete(cancelled: message)
         return true
     }
 
@@ -115,18 +122,56 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
         guard !isDone else { throw InvalidStateError("invalid state: the future is already done") }
     }
 
-    /// Sets the final state and wakes everyone in registration order: waiting tasks are resumed (their
+    /// Completes with `value` and wakes everyone in registration order: waiting tasks are resumed (their
     /// next step joins the FIFO), done callbacks are scheduled with `callSoon`.
-    func complete(_ final: State) {
-        state = final
-        let current = entries
-        entries.removeAll()
-        for entry in current {
-            switch entry {
-            case .callback(_, let callback): loop.enqueueCallback { callback(self) }
-            case .waiter(_, let waiter): waiter.resume()
-            }
+    func complete(value: Value) {
+        storedValue = value
+        finish(.result)
+    }
+
+    /// Completes with `error`; see ``complete(value:)``.
+    func complete(error: any Error) {
+        storedError = error
+        finish(.error)
+    }
+
+    /// Completes cancelled with `message`; see ``complete(value:)``.
+    func complete(cancelled message: String?) {
+        storedCancelMessage = message
+        finish(.cancelled)
+    }
+
+    private func finish(_ final: Status) {
+        status = final
+        guard let first = firstEntry else { return }
+        firstEntry = nil
+        wake(first)
+        guard !moreEntries.isEmpty else { return }
+        let rest = moreEntries
+        moreEntries = []
+        for entry in rest { wake(entry) }
+    }
+
+    private func wake(_ entry: FutureEntry) {
+        switch entry {
+        case .callback(_, let callback): loop.enqueueCallback { callback(self) }
+        case .waiter(_, let waiter): waiter.resume()
         }
+    }
+
+    private func append(_ entry: FutureEntry) {
+        if firstEntry == nil && moreEntries.isEmpty { firstEntry = entry } else { moreEntries.append(entry) }
+    }
+
+    /// Removes the entry `id` if it is still registered; returns whether it was.
+    private func removeEntry(_ id: Int) -> Bool {
+        if let first = firstEntry, first.id == id {
+            firstEntry = moreEntries.isEmpty ? nil : moreEntries.removeFirst()
+            return true
+        }
+        guard let index = moreEntries.firstIndex(where: { $0.id == id }) else { return false }
+        moreEntries.remove(at: index)
+        return true
     }
 
     // MARK: callbacks
@@ -135,11 +180,18 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// Returns an id for ``removeDoneCallback(_:)``.
     @discardableResult
     public func addDoneCallback(_ callback: @escaping (Future<Value>) -> Void) -> Int {
+        onDone { callback(unsafeDowncast($0, to: Future<Value>.self)) }
+    }
+
+    /// ``addDoneCallback(_:)`` for the runtime's own callbacks, which do not need the future typed:
+    /// stored as is (no wrapper), in a non-generic entry. The callback is given this future.
+    @discardableResult
+    func onDone(_ callback: @escaping (AnyObject) -> Void) -> Int {
         nextEntryID += 1
         if isDone {
             loop.enqueueCallback { callback(self) }
         } else {
-            entries.append(.callback(nextEntryID, callback))
+            append(.callback(nextEntryID, callback))
         }
         return nextEntryID
     }
@@ -147,11 +199,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// Removes a callback added with ``addDoneCallback(_:)`` that has not been scheduled yet. Returns
     /// whether it was found.
     @discardableResult
-    public func removeDoneCallback(_ id: Int) -> Bool {
-        let before = entries.count
-        entries.removeAll { if case .callback(let i, _) = $0 { return i == id } else { return false } }
-        return entries.count != before
-    }
+    public func removeDoneCallback(_ id: Int) -> Bool { removeEntry(id) }
 
     // MARK: awaiting
 
@@ -176,20 +224,35 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
         try await loop.suspendCheckingCancellation("Future.value") { waiter in
             nextEntryID += 1
             let id = nextEntryID
-            entries.append(.waiter(id, waiter))
+            append(.waiter(id, waiter))
             waiter.onCancel = { [self] in
-                entries.removeAll { if case .waiter(let i, _) = $0 { return i == id } else { return false } }
+                _ = removeEntry(id)
                 if cancellingFuture { cancel(message: waiter.cancelMessage) }
             }
         }
     }
 
     public var description: String {
-        switch state {
+        switch status {
         case .pending: return "Future(pending)"
-        case .result(let value): return "Future(result: \(value))"
-        case .error(let error): return "Future(error: \(error))"
-        case .cancelled(let message): return "Future(cancelled\(message.map { ": \($0)" } ?? ""))"
+        case .result: return "Future(result: \(storedValue!))"
+        case .error: return "Future(error: \(storedError!))"
+        case .cancelled: return "Future(cancelled\(storedCancelMessage.map { ": \($0)" } ?? ""))"
+        }
+    }
+
+    /// The error the future holds, without counting as retrieving it (for descriptions).
+    var peekError: (any Error)? { storedError }
+}
+
+/// A future's done callback or waiting task. Not generic, so the entry array needs no generic metadata.
+private enum FutureEntry {
+    case callback(Int, (AnyObject) -> Void)
+    case waiter(Int, LoopWaiter)
+
+    var id: Int {
+        switch self {
+        case .callback(let id, _), .waiter(let id, _): return id
         }
     }
 }

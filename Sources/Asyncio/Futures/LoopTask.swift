@@ -131,22 +131,33 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     @discardableResult
     public func removeDoneCallback(_ id: Int) -> Bool { future.removeDoneCallback(id) }
 
-    func finish(_ outcome: Result<Value, any Error>) {
-        switch outcome {
-        case .success(let value): future.complete(.result(value))
-        case .failure(let error as CancelledError): future.complete(.cancelled(error.message ?? cancelMessage))
-        case .failure(let error) where error is CancellationError: future.complete(.cancelled(cancelMessage))
-        case .failure(let error): future.complete(.error(error))
+    func finish(value: Value) {
+        future.complete(value: value)
+        finished()
+    }
+
+    func finish(error: any Error) {
+        switch error {
+        case let error as CancelledError: future.complete(cancelled: error.message ?? cancelMessage)
+        case is CancellationError: future.complete(cancelled: cancelMessage)
+        default: future.complete(error: error)
         }
+        finished()
+    }
+
+    /// Forgets the Swift task (so its memory goes as soon as it ends, not with this object) and
+    /// leaves the loop's registry.
+    private func finished() {
+        swiftTask = nil
         loop.tasks[ObjectIdentifier(self)] = nil
     }
 
     public var description: String {
         let state: String
-        switch future.state {
+        switch future.status {
         case .pending: state = record.waitingOn.map { "pending, waiting on \($0)" } ?? "pending"
         case .result: state = "finished"
-        case .error(let error): state = "failed: \(error)"
+        case .error: state = "failed: \(future.peekError.map { "\($0)" } ?? "")"
         case .cancelled: state = "cancelled"
         }
         return "LoopTask('\(name)', \(state))"
@@ -169,7 +180,7 @@ extension EventLoop {
         tasks[ObjectIdentifier(task)] = task
         let operation: @concurrent () async -> Void = {
             await TaskContext.$current.withValue(task.record) {
-                do { task.finish(.success(try await body())) } catch { task.finish(.failure(error)) }
+                do { task.finish(value: try await body()) } catch { task.finish(error: error) }
             }
         }
         if eager {
@@ -177,6 +188,7 @@ extension EventLoop {
         } else {
             task.swiftTask = Task(name: name, executorPreference: self, operation: operation)
         }
+        if task.isDone { task.swiftTask = nil }  // an eager body that never suspended
         return task
     }
 

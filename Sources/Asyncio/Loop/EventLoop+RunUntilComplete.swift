@@ -68,8 +68,6 @@ protocol CompletionObservable {
 
 extension LoopTask: CompletionObservable {
     func observeCompletion(_ callback: @escaping ((any Error)?) -> Void) {
-        future.addDoneCallback { future in
-            if case .failure(let error)? = future.outcome { callback(error) } else { callback(nil) }
-        }
+        future.onDone { [future] _ in callback(future.failure) }
     }
 }

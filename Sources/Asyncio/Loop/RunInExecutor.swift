@@ -39,8 +39,8 @@ extension EventLoop {
                     let future = confined.value
                     guard !future.isDone else { return }
                     switch result {
-                    case .success(let value): future.complete(.result(value))
-                    case .failure(let error): future.complete(.error(error))
+                    case .success(let value): future.complete(value: value)
+                    case .failure(let error): future.complete(error: error)
                     }
                 }
             }
