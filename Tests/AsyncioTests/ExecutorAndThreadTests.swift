@@ -96,6 +96,26 @@ struct ExecutorTests {
         }
     }
 
+    @Test func aJobQueuedWhileTheOnlyWorkerIsBusyStartsASecondWorker() throws {
+        // The first job runs, then blocks until the second one has run: with a free worker slot the
+        // second job must not wait behind the busy worker (it would, for 5 s, if the busy worker
+        // counted as available).
+        let pool = ThreadPoolExecutor(maxWorkers: 2)
+        defer { pool.shutdown() }
+        let firstRunning = Semaphore0()
+        let secondRan = Semaphore0()
+        let sawSecond = Atomic<Bool>(false)
+        try pool.submit {
+            firstRunning.signal()
+            sawSecond.store(secondRan.wait(seconds: 5), ordering: .releasing)
+        }
+        firstRunning.wait()
+        try pool.submit { secondRan.signal() }
+        pool.shutdown(wait: true)
+        let secondRanWhileFirstWaited = sawSecond.load(ordering: .acquiring)
+        #expect(secondRanWhileFirstWaited)
+    }
+
     @Test func twoWorkersRunCPUBoundJobsInParallelAndOneWorkerSerially() async throws {
         // The property, not a wall-clock ratio (the speed-up is measured in Benchmarks/): with two
         // workers the two jobs' run intervals overlap; with one worker they never do.
@@ -221,5 +241,22 @@ struct SignalTests {
             try loop.addSignalHandler(SIGUSR2) {}
             #expect(loop.dump().contains("signal (active)"))
         }
+    }
+}
+
+/// A POSIX semaphore starting at 0, for tests that hand off between plain threads.
+final class Semaphore0: @unchecked Sendable {  // sem_t is thread-safe by itself
+    private let sem = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    init() { sem_init(sem, 0, 0) }
+    deinit { sem_destroy(sem); sem.deallocate() }
+    func signal() { sem_post(sem) }
+    func wait() { while sem_wait(sem) != 0 {} }
+    /// Waits at most `seconds`; returns whether the semaphore was signalled.
+    func wait(seconds: Int) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_sec += seconds
+        while sem_timedwait(sem, &deadline) != 0 { if errno != EINTR { return false } }
+        return true
     }
 }

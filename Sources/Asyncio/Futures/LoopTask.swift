@@ -32,6 +32,11 @@ final class TaskRecord: @unchecked Sendable {
     /// Context-variable values: a copy of the creator's, or made lazily empty.
     @exclusivity(unchecked) var context: ExecutionContext?
 
+    /// While the task is pending: the task, held by the loop's registry, and its neighbours there.
+    @exclusivity(unchecked) var registered: (any AnyLoopTask)?
+    @exclusivity(unchecked) var nextPending: TaskRecord?
+    @exclusivity(unchecked) unowned(unsafe) var previousPending: TaskRecord?
+
     init(context: ExecutionContext?) { self.context = context }
 
     var executionContext: ExecutionContext {
@@ -149,7 +154,7 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// leaves the loop's registry.
     private func finished() {
         swiftTask = nil
-        loop.tasks[ObjectIdentifier(self)] = nil
+        loop.unregister(record)
     }
 
     public var description: String {
@@ -177,21 +182,63 @@ extension EventLoop {
         try checkUsable("createTask")
         taskCounter += 1
         let task = LoopTask<T>(loop: self, name: name, number: taskCounter)
-        tasks[ObjectIdentifier(task)] = task
-        let operation: @concurrent () async -> Void = {
-            await TaskContext.$current.withValue(task.record) {
-                do { task.finish(value: try await body()) } catch { task.finish(error: error) }
-            }
-        }
+        register(task.record, task)
+        // The operation is written out in each branch (not stored in a `let`) so that it is emitted
+        // with the abstraction `Task` expects: no reabstraction thunks, whose async frames would push a
+        // waiting task's frames past the task allocator's first slab (about 1 KiB more per task).
         if eager {
-            task.swiftTask = Task.immediate(name: name, executorPreference: self, operation: operation)
+            task.swiftTask = Task.immediate(name: name, executorPreference: self) {
+                await TaskContext.$current.withValue(task.record) {
+                    do { task.finish(value: try await body()) } catch { task.finish(error: error) }
+                }
+            }
         } else {
-            task.swiftTask = Task(name: name, executorPreference: self, operation: operation)
+            task.swiftTask = Task(name: name, executorPreference: self) {
+                await TaskContext.$current.withValue(task.record) {
+                    do { task.finish(value: try await body()) } catch { task.finish(error: error) }
+                }
+            }
         }
         if task.isDone { task.swiftTask = nil }  // an eager body that never suspended
         return task
     }
 
-    /// The tasks of this loop that are not done yet (asyncio's `all_tasks()`).
-    public func allTasks() -> [any AnyLoopTask] { Array(tasks.values) }
+    /// The tasks of this loop that are not done yet, in creation order (asyncio's `all_tasks()`).
+    public func allTasks() -> [any AnyLoopTask] {
+        var all: [any AnyLoopTask] = []
+        var record = firstPendingTask
+        while let current = record {
+            if let task = current.registered { all.append(task) }
+            record = current.nextPending
+        }
+        return all
+    }
+
+    /// Adds a pending task to the registry (at the end); the registry holds it until it leaves.
+    func register(_ record: TaskRecord, _ task: any AnyLoopTask) {
+        record.registered = task
+        record.previousPending = lastPendingTask
+        if let last = lastPendingTask { last.nextPending = record } else { firstPendingTask = record }
+        lastPendingTask = record
+    }
+
+    /// Removes a task from the registry; harmless if it already left.
+    func unregister(_ record: TaskRecord) {
+        guard record.registered != nil else { return }
+        let next = record.nextPending
+        if let previous = record.previousPending { previous.nextPending = next } else { firstPendingTask = next }
+        if let next { next.previousPending = record.previousPending } else { lastPendingTask = record.previousPending }
+        record.nextPending = nil
+        record.previousPending = nil
+        record.registered = nil
+    }
+}
+
+/// A task whose registry record can be reached without knowing its result type.
+protocol TaskRecordOwner {
+    var taskRecord: TaskRecord { get }
+}
+
+extension LoopTask: TaskRecordOwner {
+    var taskRecord: TaskRecord { record }
 }

@@ -38,7 +38,7 @@ extension EventLoop {
         let allDone = Future<Void>(loop: self)
         var remaining = pending.count
         for task in pending {
-            tasks[ObjectIdentifier(task)] = nil
+            if let record = (task as? any TaskRecordOwner)?.taskRecord { unregister(record) }
             watch(task) {
                 remaining -= 1
                 if remaining == 0 { try? allDone.setResult(()) }

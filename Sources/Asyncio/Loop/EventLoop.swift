@@ -80,7 +80,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Whether ``close()`` was called.
     @exclusivity(unchecked)
     public private(set) var isClosed = false
-    var tasks: [ObjectIdentifier: any AnyLoopTask] = [:]
+    /// The pending tasks, in creation order: a doubly linked list through their records, so that
+    /// joining and leaving it takes no hashing and no allocation (see ``TaskRecord``).
+    @exclusivity(unchecked) var firstPendingTask: TaskRecord?
+    @exclusivity(unchecked) unowned(unsafe) var lastPendingTask: TaskRecord?
     /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
     var resources: [ObjectIdentifier: any LoopResource] = [:]
     var taskCounter = 0
@@ -461,10 +464,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         timers = Heap()
         cancelledTimers = 0
         cancelledSequences.removeAll()
-        for task in tasks.values {
+        for task in allTasks() {
             logger.error("Task was destroyed but it is pending: \(task.description)")
+            if let record = (task as? any TaskRecordOwner)?.taskRecord { unregister(record) }
         }
-        tasks.removeAll()
         let owners = resources.values
         resources.removeAll()
         signalWatchers.removeAll()

@@ -17,6 +17,8 @@ public final class ThreadPoolExecutor: Sendable {
         var idle = 0
         /// Signals sent to idle workers that no worker has consumed yet.
         var wakeups = 0
+        /// Workers running a job (they take no queued job until it returns).
+        var busy = 0
         var threads = 0
     }
 
@@ -41,9 +43,10 @@ public final class ThreadPoolExecutor: Sendable {
         let startThread = try monitor.withLock { s -> Bool in
             if s.shutDown { throw ExecutorShutDownError() }
             s.jobs.append(job)
-            // Awake workers take queued jobs before they sleep: wake or start one more only when the
-            // queue outgrows them (one wake-up per burst, not one context switch per job).
-            if s.jobs.count <= s.threads - s.idle { return false }
+            // Workers awake and between jobs take queued jobs before they sleep: wake or start one
+            // more only when the queue outgrows them (one wake-up per burst, not one context switch
+            // per job). A worker busy with a (maybe blocking) job does not count.
+            if s.jobs.count <= s.threads - s.idle - s.busy { return false }
             if s.idle > 0 {
                 s.idle -= 1
                 s.wakeups += 1
@@ -60,9 +63,11 @@ public final class ThreadPoolExecutor: Sendable {
         monitor.lock()
         while true {
             if let job = monitor.state.jobs.popFirst() {
+                monitor.state.busy += 1
                 monitor.unlock()
                 job()
                 monitor.lock()
+                monitor.state.busy -= 1
             } else if monitor.state.shutDown {
                 monitor.state.threads -= 1
                 monitor.broadcast()  // shutdown(wait:) waits for threads == 0

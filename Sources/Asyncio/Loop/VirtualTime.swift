@@ -106,7 +106,7 @@ extension EventLoop {
         case .timer: return .timer
         case .job(let job):
             let pointer = unsafeBitCast(job, to: UnsafeRawPointer.self)
-            for task in tasks.values {
+            for task in allTasks() {
                 if let owned = task as? any SwiftTaskOwner, owned.swiftTaskPointer == pointer {
                     return .taskStep(task.name)
                 }
