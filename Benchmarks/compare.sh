@@ -24,6 +24,7 @@ BENCH="$HERE/.build/release/asyncio-bench"
 cc -O2 -o /tmp/asyncio_echo_client "$ANCHORS/echo_client.c"
 cc -O2 -o /tmp/asyncio_uv_echo_server "$ANCHORS/c/uv_echo_server.c" -luv
 cc -O2 -o /tmp/asyncio_uv_call_soon "$ANCHORS/c/uv_call_soon.c" -luv
+cc -O2 -o /tmp/asyncio_uv_queue_work "$HERE/c/uv_queue_work.c" -luv   # ours: libuv's own pool, for executor
 
 echo "== micro workloads (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 for w in call_soon call_soon_chain call_soon_threadsafe timers tasks yield queue_pingpong lock executor memory; do
@@ -34,6 +35,7 @@ for w in call_soon call_soon_chain call_soon_threadsafe timers tasks yield queue
   done
 done
 /tmp/asyncio_uv_call_soon | tee -a "$RESULTS"
+/tmp/asyncio_uv_queue_work 20000 | tee -a "$RESULTS"
 
 wait_port() {
   for _ in $(seq 1 200); do

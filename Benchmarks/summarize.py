@@ -50,4 +50,4 @@ for w, suffix, r in lines:
     cells = [cell(w, r[k], vals[k]) if k in vals else "–" for k, _ in cols]
     print("| %s | %s | %s | %s |" % (w + suffix, unit, " | ".join(cells), " | ".join(ratio(k) for k in ["default", "nio", "asyncio", "uvloop", "c"])))
 print()
-print("Ratios are speed-ups (>1: ours is faster; for memory, >1: ours uses less). tcp_echo: 50 connections, 200,000 messages, server and client pinned to cpu0.")
+print("Ratios are speed-ups (>1: ours is faster; for memory, >1: ours uses less). tcp_echo: 50 connections, 200,000 messages, server and client pinned to cpu0. Raw C: the anchors' libuv programs (call_soon floor and chain, echo server) and, for executor, `Benchmarks/c/uv_queue_work.c` (libuv's own pool, 4 threads).")

@@ -48,7 +48,7 @@ func rssKiB() -> Int {
     defer { fclose(file) }
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, 256, file) != nil {
-        let text = String(cString: line)
+        let text = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if text.hasPrefix("VmRSS:") {
             return Int(text.split(whereSeparator: { $0 == " " || $0 == "\t" })[1]) ?? 0
         }

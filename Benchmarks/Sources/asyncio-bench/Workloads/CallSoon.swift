@@ -60,7 +60,7 @@ func callSoonChain(impl: String, n: Int) throws {
         let start = now()
         eventLoop.execute {
             counter = 0
-            func step() {
+            @Sendable func step() {  // runs only on eventLoop
                 counter += 1
                 if counter == n { promise.succeed(now() - start) } else { eventLoop.execute(step) }
             }

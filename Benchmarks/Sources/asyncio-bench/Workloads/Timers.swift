@@ -30,11 +30,11 @@ func timers(impl: String, n: Int) throws {
         let promise = eventLoop.makePromise(of: Double.self)
         let start = now()
         eventLoop.execute {
-            var fired = 0
+            let fired = NIOLoopBoundBox(0, eventLoop: eventLoop)  // only touched on eventLoop
             for (i, delay) in delays.enumerated() {
                 let task = eventLoop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
-                    fired += 1
-                    if fired == remaining { promise.succeed(now() - start) }
+                    fired.value += 1
+                    if fired.value == remaining { promise.succeed(now() - start) }
                 }
                 if i & 1 == 1 { task.cancel() }
             }
