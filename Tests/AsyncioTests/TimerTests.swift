@@ -75,4 +75,50 @@ struct TimerTests {
         }
         #expect(fired == expected)
     }
+
+    @Test func theTimerHeapPopsInDeadlineThenSchedulingOrderThroughInsertsRemovalsAndCompaction() throws {
+        let loop = try EventLoop()
+        defer { try? loop.close() }
+        var heap = TimerHeap()
+        var model: [(deadline: UInt64, sequence: UInt64)] = []
+        var generator = SplitMix64(seed: 7)
+        var sequence: UInt64 = 0
+        func popAndCheck() {
+            let expected = model.min { ($0.deadline, $0.sequence) < ($1.deadline, $1.sequence) }!
+            model.removeAll { $0.sequence == expected.sequence }
+            let entry = heap.removeMin()
+            #expect((entry.deadline, entry.sequence) == (expected.deadline, expected.sequence))
+        }
+        for round in 0..<4000 {
+            if generator.next() % 3 != 0 || model.isEmpty {
+                sequence += 1
+                let deadline = generator.next() % 64  // many equal deadlines
+                let handle = TimerHandle(loop: loop, deadline: deadline, sequence: sequence, body: {})
+                heap.insert(TimerEntry(deadline: deadline, sequence: sequence, handle: handle))
+                model.append((deadline, sequence))
+            } else {
+                popAndCheck()
+            }
+            if round % 1000 == 999 {  // compaction keeps the heap order of what stays
+                heap.removeAll { $0.sequence % 3 == 0 }
+                model.removeAll { $0.sequence % 3 == 0 }
+            }
+            #expect(heap.count == model.count)
+        }
+        while !model.isEmpty { popAndCheck() }
+        #expect(heap.isEmpty && heap.minDeadline == nil)
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for the heap's property test.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

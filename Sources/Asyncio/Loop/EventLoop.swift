@@ -1,6 +1,5 @@
 import CLibUV
 import DequeModule
-import HeapModule
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -41,7 +40,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked)
     var ready = Deque<ReadyItem>()
     @exclusivity(unchecked)
-    var timers = Heap<TimerEntry>()
+    var timers = TimerHeap()
     @exclusivity(unchecked)
     private var cancelledTimers = 0
     @exclusivity(unchecked)
@@ -262,16 +261,16 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     func timerWasCancelled() {
         cancelledTimers += 1
         if timers.count > 256 && cancelledTimers * 2 > timers.count {
-            timers = Heap(timers.unordered.filter { !$0.handle.isCancelled })
+            timers.removeAll { $0.handle.isCancelled }
             cancelledTimers = 0
         }
     }
 
     /// The deadline of the earliest live timer, dropping cancelled ones from the top.
     func nextTimerDeadline() -> UInt64? {
-        while let top = timers.min {
-            if !top.handle.isCancelled { return top.deadline }
-            timers.removeMin()
+        while let deadline = timers.minDeadline {
+            if !timers.minIsCancelled { return deadline }
+            _ = timers.removeMin()
             cancelledTimers -= 1
         }
         return nil
@@ -354,8 +353,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 
         if !timers.isEmpty {
             let now = nowNanoseconds
-            while let top = timers.min, top.deadline <= now {
-                timers.removeMin()
+            while let deadline = timers.minDeadline, deadline <= now {
+                let top = timers.removeMin()
                 if top.handle.isCancelled {
                     cancelledTimers -= 1
                 } else {
@@ -461,7 +460,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             logger.warning("Event loop closed with \(strandedJobs) task step(s) pending: those tasks never resume")
         }
         for entry in timers.unordered { entry.handle.body = nil }
-        timers = Heap()
+        timers = TimerHeap()
         cancelledTimers = 0
         cancelledSequences.removeAll()
         for task in allTasks() {

@@ -49,15 +49,3 @@ public final class TimerHandle: @unchecked Sendable, CustomStringConvertible {
 
     public var description: String { "TimerHandle(when: \(when)\(cancelled ? ", cancelled" : ""))" }
 }
-
-/// A timer in the loop's heap, ordered by deadline and then by scheduling order.
-struct TimerEntry: Comparable {
-    let deadline: UInt64
-    let sequence: UInt64
-    let handle: TimerHandle
-
-    static func < (a: TimerEntry, b: TimerEntry) -> Bool {
-        a.deadline != b.deadline ? a.deadline < b.deadline : a.sequence < b.sequence
-    }
-    static func == (a: TimerEntry, b: TimerEntry) -> Bool { a.handle === b.handle }
-}
