@@ -49,15 +49,7 @@ public final class Lock: @unchecked Sendable, CustomStringConvertible {
     /// Runs `body` holding the lock, and releases it afterwards, also when `body` throws
     /// (asyncio's `async with lock:`).
     nonisolated(nonsending) public func withLock<T>(_ body: () async throws -> T) async throws -> T {
-        try await acquire()
-        do {
-            let result = try await body()
-            try release()
-            return result
-        } catch {
-            try? release()
-            throw error
-        }
+        try await holding(body)
     }
 
     public var description: String { "Lock(\(locked ? "locked" : "unlocked"), waiters: \(waiters.count))" }

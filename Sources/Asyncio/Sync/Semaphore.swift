@@ -36,15 +36,7 @@ public class Semaphore: @unchecked Sendable, CustomStringConvertible {
 
     /// Runs `body` holding a permit, released afterwards, also when `body` throws.
     nonisolated(nonsending) public func withPermit<T>(_ body: () async throws -> T) async throws -> T {
-        try await acquire()
-        do {
-            let result = try await body()
-            try release()
-            return result
-        } catch {
-            try? release()
-            throw error
-        }
+        try await holding(body)
     }
 
     public var description: String { "\(type(of: self))(value: \(value), waiters: \(waiters.count))" }
