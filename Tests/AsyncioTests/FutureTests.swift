@@ -1,4 +1,5 @@
 @testable import Asyncio
+import AsyncioTesting
 import Testing
 
 @Suite("Futures")
@@ -27,6 +28,24 @@ struct FutureTests {
             #expect(throws: CancelledError(message: "bye")) { try cancelled.result() }
             #expect(throws: InvalidStateError.self) { try cancelled.setResult(1) }
         }
+    }
+
+    @Test func removeDoneCallbackWithAnIdThatIsNotACallbacksLeavesWaitingTasksAlone() async throws {
+        // On a test loop, a lost waiter shows as a stall error, not a hang.
+        let (removed, value) = try await withTestLoop { test in
+            try test.run { () async throws -> (Bool, String) in
+                let loop = test.loop
+                let future = Future<String>(loop: loop)
+                let callbackID = future.addDoneCallback { _ in }
+                let waiting = try loop.createTask { try await future.value }
+                try await loop.sleep(for: .zero)  // the task now waits on the future (its entry took the next id)
+                let removed = future.removeDoneCallback(callbackID + 1)
+                try future.setResult("delivered")
+                return (removed, try await waiting.value)
+            }
+        }
+        #expect(!removed)
+        #expect(value == "delivered")
     }
 
     @Test func doneCallbacksRunInOrderThroughCallSoonAlsoWhenAddedLate() async throws {

@@ -163,13 +163,14 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
         if firstEntry == nil && moreEntries.isEmpty { firstEntry = entry } else { moreEntries.append(entry) }
     }
 
-    /// Removes the entry `id` if it is still registered; returns whether it was.
-    private func removeEntry(_ id: Int) -> Bool {
-        if let first = firstEntry, first.id == id {
+    /// Removes the entry `id` if it is still registered and of the kind asked for (a bogus id passed to
+    /// ``removeDoneCallback(_:)`` must not drop a waiting task); returns whether it was.
+    private func removeEntry(_ id: Int, callback: Bool) -> Bool {
+        if let first = firstEntry, first.id == id, first.isCallback == callback {
             firstEntry = moreEntries.isEmpty ? nil : moreEntries.removeFirst()
             return true
         }
-        guard let index = moreEntries.firstIndex(where: { $0.id == id }) else { return false }
+        guard let index = moreEntries.firstIndex(where: { $0.id == id && $0.isCallback == callback }) else { return false }
         moreEntries.remove(at: index)
         return true
     }
@@ -199,7 +200,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// Removes a callback added with ``addDoneCallback(_:)`` that has not been scheduled yet. Returns
     /// whether it was found.
     @discardableResult
-    public func removeDoneCallback(_ id: Int) -> Bool { removeEntry(id) }
+    public func removeDoneCallback(_ id: Int) -> Bool { removeEntry(id, callback: true) }
 
     // MARK: awaiting
 
@@ -226,7 +227,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
             let id = nextEntryID
             append(.waiter(id, waiter))
             waiter.onCancel = { [self] in
-                _ = removeEntry(id)
+                _ = removeEntry(id, callback: false)
                 if cancellingFuture { cancel(message: waiter.cancelMessage) }
             }
         }
@@ -255,4 +256,6 @@ private enum FutureEntry {
         case .callback(let id, _), .waiter(let id, _): return id
         }
     }
+
+    var isCallback: Bool { if case .callback = self { return true } else { return false } }
 }
