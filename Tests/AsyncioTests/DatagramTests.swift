@@ -90,7 +90,10 @@ struct DatagramTests {
                 try await probe.waitClosed()
                 let (client, recorder) = try await loop.createDatagramEndpoint(remote: ("127.0.0.1", port)) { DatagramRecorder() }
                 try client.send("anyone?")
-                try await recorder.failed.wait()                  // the ICMP "port unreachable"
+                // The ICMP "port unreachable". A UDP port cannot be held refusing the way a TCP one can
+                // (a bound socket would receive the datagram), so a parallel test could in principle
+                // take it in between: then this fails with TimeoutError rather than hanging.
+                try await waitFor(timeout: .seconds(10)) { try await recorder.failed.wait() }
                 let open = !client.isClosing
                 client.close()
                 return (recorder.errors, open)

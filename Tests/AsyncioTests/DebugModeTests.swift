@@ -45,6 +45,34 @@ struct DebugModeTests {
         #expect(warnings.last?.contains("a step of task 'blocker' took") == true)
     }
 
+    @Test func aStepThatComputesCountsAsSlowAndRunQueueWaitIsMeasured() async throws {
+        // Slow-step time is wall time less run-queue wait (preemption is not the step's fault), so
+        // the wait must be readable and must not swallow time the step spent computing.
+        let first = try #require(runQueueWaitNanoseconds())
+        let second = try #require(runQueueWaitNanoseconds())
+        #expect(second >= first)
+        @Sendable func threadCPU() -> UInt64 {
+            var now = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+            return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+        }
+        let logs = CapturedLogs()
+        try await onLoopThread { loop in
+            loop.logger = logs.logger()
+            loop.debug = true
+            loop.slowCallbackDuration = .milliseconds(5)
+            try loop.callSoon {  // 10 ms of this thread's own CPU time, however busy the machine is
+                let start = threadCPU()
+                while threadCPU() - start < 10_000_000 {}
+            }
+            try loop.callSoon { loop.stop() }
+            try loop.runForever()
+        }
+        let warnings = logs.all.filter { $0.hasPrefix("warning: Executing") }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("a callback took") == true)
+    }
+
     @Test func nothingIsTimedWithDebugOff() async throws {
         let logs = CapturedLogs()
         try await onLoopThread { loop in

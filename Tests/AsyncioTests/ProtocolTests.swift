@@ -187,8 +187,10 @@ struct ProtocolTests {
                 do { try transport.write([1]) } catch is StreamClosedError { closedError = true }
                 server.close()
                 try await server.waitClosed()
+                let refusing = try RefusingPort()  // not the closed server's port: a parallel test may take it
+                defer { withExtendedLifetime(refusing) {} }  // bound until the connect has failed
                 do {
-                    _ = try await loop.createConnection(host: "127.0.0.1", port: port) { RecordingProtocol("c2", trace: trace) }
+                    _ = try await loop.createConnection(host: "127.0.0.1", port: refusing.port) { RecordingProtocol("c2", trace: trace) }
                     return ("connected", closedError)
                 } catch let error as IOError {
                     return (error.code, closedError)

@@ -153,13 +153,10 @@ struct StreamFaultTests {
     @Test func connectionRefused() async throws {
         let code = try await onLoopThread { loop -> String in
             try loop.runUntilComplete { () async throws -> String in
-                // Bind then close a server to get a port that nothing listens on.
-                let server = try loop.startServer(port: 0) { _, _ in }
-                let port = server.address!.port
-                server.close()
-                try await server.waitClosed()
+                let refusing = try RefusingPort()
+                defer { withExtendedLifetime(refusing) {} }  // bound until the connect has failed
                 do {
-                    _ = try await loop.openConnection(host: "127.0.0.1", port: port)
+                    _ = try await loop.openConnection(host: "127.0.0.1", port: refusing.port)
                     return "connected"
                 } catch let error as IOError {
                     return error.code

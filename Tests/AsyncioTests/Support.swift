@@ -43,3 +43,33 @@ final class Box<Value>: @unchecked Sendable {
     var value: Value
     init(_ value: Value) { self.value = value }
 }
+
+/// A TCP port on 127.0.0.1 that refuses connections and that nothing else can take while this lives:
+/// a socket bound to it that never listens. (The port of a server bound and then closed can be taken
+/// at once by a test running in parallel, which then accepts the connection meant to be refused.)
+final class RefusingPort: Sendable {
+    let port: Int
+    private let socketDescriptor: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXFailure(call: "socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { close(fd); throw POSIXFailure(call: "bind") }
+        socketDescriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(socketDescriptor) }
+}
+
+struct POSIXFailure: Error { let call: String }
