@@ -119,9 +119,10 @@ struct ExecutorTests {
     @Test func twoWorkersFinishTwoCPUBoundJobsFasterThanOneWorkerDoingBoth() async throws {
         // Relative, never a wall-clock threshold. With one worker the two jobs' run intervals never
         // overlap; with two they do, and the two threads burn more CPU time than wall time passes (at
-        // least 1.2x: only threads running at the same moment on different cores can), which is what
-        // lets two workers finish in about half the time (on two idle cores they take <= 0.8 of one
-        // worker's time; that is checked too, and either proves it). Other work on the machine slows
+        // least 1.1x: only threads running at the same moment on different cores can), or they take
+        // at most 0.9 of one worker's time; either proves they ran in parallel. (The speed-up itself is
+        // measured by `asyncio-bench cpu_pool`: on this project's 2-vCPU VM even two C processes only
+        // reach ~1.2x, so "half the time" is the machine's to give.) Other work on the machine slows
         // both runs alike; a busy moment gets up to 60 tries (a few seconds). One core cannot run in parallel.
         @Sendable func threadCPUNanoseconds() -> UInt64 {
             var cpu = timespec()
@@ -152,7 +153,7 @@ struct ExecutorTests {
                     let two = try await run(workers: 2), one = try await run(workers: 1)
                     parallel.append(two)
                     serial.append(one)
-                    if Double(two.cpu) >= 1.2 * Double(two.elapsed) || Double(two.elapsed) <= 0.8 * Double(one.elapsed) { break }
+                    if Double(two.cpu) >= 1.1 * Double(two.elapsed) || Double(two.elapsed) <= 0.9 * Double(one.elapsed) { break }
                 }
                 return (parallel, serial)
             }
@@ -164,7 +165,7 @@ struct ExecutorTests {
         if sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 {
             let cpuPerWall = parallel.map { Double($0.cpu) / Double($0.elapsed) }
             let timeRatio = zip(parallel, serial).map { Double($0.elapsed) / Double($1.elapsed) }
-            let ranInParallel = cpuPerWall.contains { $0 >= 1.2 } || timeRatio.contains { $0 <= 0.8 }
+            let ranInParallel = cpuPerWall.contains { $0 >= 1.1 } || timeRatio.contains { $0 <= 0.9 }
             #expect(ranInParallel, "CPU/wall of the two workers: \(cpuPerWall); their time / one worker's: \(timeRatio)")
         }
     }

@@ -25,6 +25,7 @@ let workloads: [(String, (String, Int?) throws -> Void)] = [
     ("lock", { try lockWorkload(impl: $0, tasks: $1 ?? 1_000, k: 100) }),
     ("executor", { try executorWorkload(impl: $0, n: $1 ?? 20_000) }),
     ("memory", { try memoryWorkload(impl: $0, n: $1 ?? 100_000) }),
+    ("cpu_pool", { try cpuPool(impl: $0, n: $1 ?? 200_000_000) }),  // ours: issue 5's 2-worker speed-up
 ]
 
 switch args.first {
