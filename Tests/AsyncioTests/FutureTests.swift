@@ -48,6 +48,30 @@ struct FutureTests {
         #expect(value == "delivered")
     }
 
+    @Test func manyWaitersCancelledNewestFirstLeaveTheOthersWokenInOrder() async throws {
+        let (woken, cancelled, futureCancelled) = try await withTestLoop { test in
+            try test.run { () async throws -> ([String], Int, Bool) in
+                let loop = test.loop, trace = Trace()
+                let future = Future<Int>(loop: loop)
+                let tasks = try (0..<200).map { i in
+                    try loop.createTask { try await future.waitDone(); trace("\(i)") }
+                }
+                try await loop.sleep(for: .zero)
+                for (i, task) in tasks.enumerated().reversed() where i % 4 != 0 { task.cancel() }
+                try await loop.sleep(for: .zero)
+                try future.setResult(1)
+                var cancelled = 0
+                for task in tasks {
+                    do { try await task.value } catch is CancelledError { cancelled += 1 }
+                }
+                return (trace.events, cancelled, future.isCancelled)
+            }
+        }
+        #expect(woken == stride(from: 0, to: 200, by: 4).map { "\($0)" })
+        #expect(cancelled == 150)
+        #expect(!futureCancelled)
+    }
+
     @Test func doneCallbacksRunInOrderThroughCallSoonAlsoWhenAddedLate() async throws {
         let events = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             let trace = Trace()

@@ -23,6 +23,10 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// rest in an array allocated only when needed.
     @exclusivity(unchecked) private var firstEntry: FutureEntry?
     @exclusivity(unchecked) private var moreEntries: [FutureEntry] = []
+    /// Waiters in `moreEntries` whose task was cancelled: left in place (finished waiters ignore the
+    /// wake-up; removing each from the middle would make cancelling n waiters O(n²)), swept out when
+    /// they are the majority.
+    @exclusivity(unchecked) private var cancelledWaiters = 0
     @exclusivity(unchecked) private var nextEntryID = 0
     @exclusivity(unchecked) private var errorRetrieved = false
     /// The task the future belongs to, if any (named in reports: "Task 'name' exception ...").
@@ -149,6 +153,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
         guard !moreEntries.isEmpty else { return }
         let rest = moreEntries
         moreEntries = []
+        cancelledWaiters = 0
         for entry in rest { wake(entry) }
     }
 
@@ -163,14 +168,24 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
         if firstEntry == nil && moreEntries.isEmpty { firstEntry = entry } else { moreEntries.append(entry) }
     }
 
-    /// Removes the entry `id` if it is still registered and of the kind asked for (a bogus id passed to
-    /// ``removeDoneCallback(_:)`` must not drop a waiting task); returns whether it was.
-    private func removeEntry(_ id: Int, callback: Bool) -> Bool {
-        if let first = firstEntry, first.id == id, first.isCallback == callback {
+    /// Counts a waiter being cancelled as gone; sweeps finished waiters out when they are most entries.
+    private func forgetCancelled(_ waiter: LoopWaiter) {
+        cancelledWaiters += 1
+        guard cancelledWaiters >= 32 && cancelledWaiters * 2 > moreEntries.count else { return }
+        moreEntries.removeAll { entry in
+            if case .waiter(_, let queued) = entry { return queued.isFinished || queued === waiter } else { return false }
+        }
+        cancelledWaiters = 0
+    }
+
+    /// Removes the done callback `id` if it is still registered; returns whether it was. Only callbacks:
+    /// a bogus id must not drop a waiting task (entries share the id counter).
+    private func removeCallback(_ id: Int) -> Bool {
+        if let first = firstEntry, first.id == id, first.isCallback {
             firstEntry = moreEntries.isEmpty ? nil : moreEntries.removeFirst()
             return true
         }
-        guard let index = moreEntries.firstIndex(where: { $0.id == id && $0.isCallback == callback }) else { return false }
+        guard let index = moreEntries.firstIndex(where: { $0.id == id && $0.isCallback }) else { return false }
         moreEntries.remove(at: index)
         return true
     }
@@ -200,7 +215,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// Removes a callback added with ``addDoneCallback(_:)`` that has not been scheduled yet. Returns
     /// whether it was found.
     @discardableResult
-    public func removeDoneCallback(_ id: Int) -> Bool { removeEntry(id, callback: true) }
+    public func removeDoneCallback(_ id: Int) -> Bool { removeCallback(id) }
 
     // MARK: awaiting
 
@@ -227,7 +242,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
             let id = nextEntryID
             append(.waiter(id, waiter))
             waiter.onCancel = { [self] in
-                _ = removeEntry(id, callback: false)
+                forgetCancelled(waiter)
                 if cancellingFuture { cancel(message: waiter.cancelMessage) }
             }
         }

@@ -8,24 +8,35 @@ import DequeModule
 /// held twice (asyncio's `_wake_up_next` on cancellation).
 final class WaitList {
     private var waiters = Deque<LoopWaiter>()
+    /// Waiters cancelled while queued that are still in `waiters`: a cancellation only counts them
+    /// (O(1), where removing from the middle would make cancelling n waiters O(n²)); they are skipped
+    /// when they reach the front, and swept out when they are the majority (bounded memory).
+    private var cancelledInQueue = 0
 
     /// Whether no task waits.
-    var isEmpty: Bool { waiters.isEmpty }
+    var isEmpty: Bool { waiters.count == cancelledInQueue }
     /// How many tasks wait.
-    var count: Int { waiters.count }
+    var count: Int { waiters.count - cancelledInQueue }
 
     /// Suspends the calling task (on `loop`) until woken by ``wakeFirst()`` / ``wakeAll()``, or
     /// throws the error given to ``failAll(_:)``.
     nonisolated(nonsending) func wait(on loop: EventLoop, _ what: @autoclosure () -> String, handOn: () -> Void = {}) async throws {
         try await loop.suspend(what()) { waiter in
             waiters.append(waiter)
-            waiter.onCancel = { [unowned self] in
-                if let index = waiters.firstIndex(where: { $0 === waiter }) { waiters.remove(at: index) }
-            }
+            waiter.onCancel = { [unowned self] in forgetCancelled(waiter) }
         }
         if Task.isCancelled {
             handOn()
             throw CancelledError(message: TaskContext.current?.cancelMessage)
+        }
+    }
+
+    /// Counts `waiter` (being cancelled, not yet finished) as gone; sweeps the queue when most of it is gone.
+    private func forgetCancelled(_ waiter: LoopWaiter) {
+        cancelledInQueue += 1
+        if cancelledInQueue >= 32 && cancelledInQueue * 2 > waiters.count {
+            waiters.removeAll { $0.isFinished || $0 === waiter }
+            cancelledInQueue = 0
         }
     }
 
@@ -39,6 +50,7 @@ final class WaitList {
     func wakeFirst() -> Bool {
         while let waiter = waiters.popFirst() {
             if waiter.resume() { return true }
+            cancelledInQueue -= 1  // one that was cancelled while queued
         }
         return false
     }
@@ -51,6 +63,7 @@ final class WaitList {
     /// Makes every waiting task throw `error`.
     func failAll(_ error: any Error) {
         while let waiter = waiters.popFirst() { waiter.fail(error) }
+        cancelledInQueue = 0
     }
 }
 
