@@ -170,6 +170,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
 
     /// Counts a waiter being cancelled as gone; sweeps finished waiters out when they are most entries.
     private func forgetCancelled(_ waiter: LoopWaiter) {
+        if case .waiter(_, let first)? = firstEntry, first === waiter { return }  // not in moreEntries
         cancelledWaiters += 1
         guard cancelledWaiters >= 32 && cancelledWaiters * 2 > moreEntries.count else { return }
         moreEntries.removeAll { entry in

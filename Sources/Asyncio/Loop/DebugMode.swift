@@ -23,7 +23,7 @@ extension EventLoop {
 /// Linux's `/proc/thread-self/schedstat`), or nil where the kernel does not report it. Debug mode only:
 /// it costs an open and a read.
 func runQueueWaitNanoseconds() -> UInt64? {
-    let fd = open("/proc/thread-self/schedstat", O_RDONLY)
+    let fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
     var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))

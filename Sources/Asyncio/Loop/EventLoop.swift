@@ -408,10 +408,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             // The time the step held the loop: wall time minus what the OS kept this thread waiting
             // for a CPU (on a busy machine a one-microsecond step can wait 50 ms for its core; that
             // is not the step's fault, and debug mode is for finding the code that blocks).
-            let start = monotonicNanoseconds(), waitedBefore = runQueueWaitNanoseconds()
+            // Order: wait, start, run, wait, end — a preemption during a /proc read can only make the
+            // step look longer, never hide a slow one.
+            let waitedBefore = runQueueWaitNanoseconds(), start = monotonicNanoseconds()
             run(item)
+            let waitedAfter = runQueueWaitNanoseconds()
             var elapsed = monotonicNanoseconds() - start
-            if let before = waitedBefore, let after = runQueueWaitNanoseconds(), after >= before {
+            if let before = waitedBefore, let after = waitedAfter, after >= before {
                 elapsed -= min(elapsed, after - before)
             }
             if elapsed >= slowCallbackDuration.clampedNanoseconds {
