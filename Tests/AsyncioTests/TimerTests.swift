@@ -81,7 +81,11 @@ struct TimerTests {
         defer { try? loop.close() }
         var heap = TimerHeap()
         var model: [(deadline: UInt64, sequence: UInt64)] = []
-        var generator = SplitMix64(seed: 7)
+        var state: UInt64 = 7
+        func random() -> UInt64 {  // a fixed-seed LCG: the same sequence every run
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
         var sequence: UInt64 = 0
         func popAndCheck() {
             let expected = model.min { ($0.deadline, $0.sequence) < ($1.deadline, $1.sequence) }!
@@ -90,9 +94,9 @@ struct TimerTests {
             #expect((entry.deadline, entry.sequence) == (expected.deadline, expected.sequence))
         }
         for round in 0..<4000 {
-            if generator.next() % 3 != 0 || model.isEmpty {
+            if random() % 3 != 0 || model.isEmpty {
                 sequence += 1
-                let deadline = generator.next() % 64  // many equal deadlines
+                let deadline = random() % 64  // many equal deadlines
                 let handle = TimerHandle(loop: loop, deadline: deadline, sequence: sequence, body: {})
                 heap.insert(TimerEntry(deadline: deadline, sequence: sequence, handle: handle))
                 model.append((deadline, sequence))
@@ -107,18 +111,5 @@ struct TimerTests {
         }
         while !model.isEmpty { popAndCheck() }
         #expect(heap.isEmpty && heap.minDeadline == nil)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the heap's property test.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

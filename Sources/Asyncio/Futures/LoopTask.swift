@@ -222,6 +222,17 @@ extension EventLoop {
         lastPendingTask = record
     }
 
+    /// Empties the registry and returns the tasks that were in it, in creation order (the loop's
+    /// clean-up: they are cancelled and watched, or reported, by the caller).
+    func takeAllPendingTasks() -> [any AnyLoopTask] {
+        var taken: [any AnyLoopTask] = []
+        while let record = firstPendingTask {
+            if let task = record.registered { taken.append(task) }
+            unregister(record)
+        }
+        return taken
+    }
+
     /// Removes a task from the registry; harmless if it already left.
     func unregister(_ record: TaskRecord) {
         guard record.registered != nil else { return }
@@ -232,13 +243,4 @@ extension EventLoop {
         record.previousPending = nil
         record.registered = nil
     }
-}
-
-/// A task whose registry record can be reached without knowing its result type.
-protocol TaskRecordOwner {
-    var taskRecord: TaskRecord { get }
-}
-
-extension LoopTask: TaskRecordOwner {
-    var taskRecord: TaskRecord { record }
 }

@@ -32,13 +32,12 @@ extension EventLoop {
     /// Cancels every task still pending and runs the loop until they have all finished; failures other
     /// than cancellation go to the exception handler (the clean-up half of asyncio's `run`).
     public func cancelAllTasks() throws {
-        let pending = allTasks()
+        let pending = takeAllPendingTasks()  // watched below until they end
         guard !pending.isEmpty else { return }
         for task in pending { task.cancel(message: nil) }
         let allDone = Future<Void>(loop: self)
         var remaining = pending.count
         for task in pending {
-            if let record = (task as? any TaskRecordOwner)?.taskRecord { unregister(record) }
             watch(task) {
                 remaining -= 1
                 if remaining == 0 { try? allDone.setResult(()) }

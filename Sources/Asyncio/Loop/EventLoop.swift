@@ -474,9 +474,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         timers = TimerHeap()
         cancelledTimers = 0
         cancelledSequences.removeAll()
-        for task in allTasks() {
+        for task in takeAllPendingTasks() {
             logger.error("Task was destroyed but it is pending: \(task.description)")
-            if let record = (task as? any TaskRecordOwner)?.taskRecord { unregister(record) }
         }
         let owners = resources.values
         resources.removeAll()
