@@ -107,13 +107,4 @@ struct CallbackSchedulingTests {
         // start, after the local ones already queued, never on a side queue run first or last forever.
         #expect(events == ["local 1", "local 2", "threadsafe"])
     }
-
-    @Test func wrongThreadUseThrows() async throws {
-        let loop = try EventLoop()
-        let error = await #expect(throws: EventLoopError.self) {
-            try await onLoopThread { _ in try loop.callSoon {} }
-        }
-        #expect(error?.description.contains("callSoon") == true)
-        try loop.close()
-    }
 }

@@ -117,21 +117,6 @@ struct TaskTests {
         }
         #expect(messages == ["Task 'doomed' exception was never retrieved"])
     }
-
-    @Test func awaitingFromATaskOffTheLoopThrowsWrongThread() async throws {
-        let future = try await onLoopThread { loop -> EventLoopError? in
-            let future = Future<Int>(loop: loop)
-            return try loop.runUntilComplete { () async throws -> EventLoopError? in
-                // A bare Task {} does not inherit the loop: it runs on the global executor.
-                let detached = Task { () async -> EventLoopError? in
-                    do { _ = try await future.value } catch let e as EventLoopError { return e } catch {}
-                    return nil
-                }
-                return await detached.value
-            }
-        }
-        guard case .wrongThread? = future else { Issue.record("expected wrongThread, got \(String(describing: future))"); return }
-    }
 }
 
 @Suite("Cancellation delivery")

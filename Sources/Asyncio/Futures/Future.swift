@@ -122,7 +122,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     }
 
     private func checkSettable() throws {
-        guard loop.isOnLoopThread else { throw EventLoopError.wrongThread("Future.setResult") }
+        loop.preconditionOnLoopThread("Future.setResult")
         guard !isDone else { throw InvalidStateError("invalid state: the future is already done") }
     }
 

@@ -68,7 +68,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     var signalWatchers: [Int32: SignalWatcher] = [:]
 
     // MARK: state
-    private let owner = Atomic<UInt>(UInt(pthread_self()))
+    let owner = Atomic<UInt>(UInt(pthread_self()))
     @exclusivity(unchecked)
     var stopping = false
     @exclusivity(unchecked)
@@ -163,13 +163,6 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     public static func running() throws -> EventLoop {
         guard let loop = current else { throw EventLoopError.noRunningLoop }
         return loop
-    }
-
-    /// Throws unless the loop is open and the caller is on its thread.
-    @inline(__always)
-    func checkUsable(_ what: @autoclosure () -> String) throws {
-        if isClosed { throw EventLoopError.closed }
-        if !isOnLoopThread { throw EventLoopError.wrongThread(what()) }
     }
 
     // MARK: - Time

@@ -6,8 +6,6 @@ public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable 
     case alreadyRunning
     /// Another event loop is already running on this thread.
     case anotherLoopRunning
-    /// A loop-confined API was called from a thread that is not the loop's.
-    case wrongThread(String)
     /// `runUntilComplete` returned because the loop was stopped before its work finished.
     case stoppedBeforeComplete
     /// There is no running event loop on this thread (asyncio's `get_running_loop()` failing).
@@ -20,9 +18,6 @@ public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable 
         case .closed: return "Event loop is closed"
         case .alreadyRunning: return "This event loop is already running"
         case .anotherLoopRunning: return "Cannot run the event loop while another loop is running on this thread"
-        case .wrongThread(let what):
-            return "\(what) was called from a thread that is not the event loop's thread; "
-                + "use callSoonThreadsafe or runCoroutineThreadsafe from other threads"
         case .stoppedBeforeComplete: return "Event loop stopped before the work completed"
         case .noRunningLoop: return "No running event loop on this thread"
         case .uv(let code, let name, let message, let operation):

@@ -71,7 +71,7 @@ final class WaitList {
 @inline(__always)
 func runningLoop(_ what: @autoclosure () -> String) throws -> EventLoop {
     guard let loop = EventLoop.current else {
-        throw EventLoopError.wrongThread("\(what()) (no event loop runs on this thread)")
+        preconditionFailure("\(what()) must be used in a task running on an event loop; thread \(currentThreadDescription()) runs none")
     }
     return loop
 }
