@@ -111,10 +111,6 @@ struct LockTests {
         }
         #expect(thrown)
     }
-
-    @Test func usingALockOffTheLoopThrows() async throws {
-        await #expect(throws: EventLoopError.self) { try await Lock().acquire() }
-    }
 }
 
 @Suite("Semaphore")
