@@ -29,9 +29,10 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) private var cancelledWaiters = 0
     @exclusivity(unchecked) private var nextEntryID = 0
     @exclusivity(unchecked) private var errorRetrieved = false
-    /// The task the future belongs to, if any (named in reports: "Task 'name' exception ...").
-    unowned(unsafe) var owner: TaskRecord?
-    var ownerDescription: String? { owner.map { "Task '\($0.task.name)'" } }
+    /// The record of the task the future belongs to, if any (named in reports: "Task 'name' exception
+    /// ..."). Strong: the record never holds the future, so the two can be freed in any order.
+    var owner: TaskRecord?
+    var ownerDescription: String? { owner.map { "Task '\($0.name)'" } }
 
     /// Creates a pending future on `loop` (asyncio's `loop.create_future()`).
     public init(loop: EventLoop) {

@@ -24,9 +24,17 @@ enum TaskContext {
 
 /// The non-generic state of a loop task, reachable from its body through ``TaskContext`` without a
 /// dynamic cast. Loop-confined, hence `@unchecked Sendable`.
+///
+/// Ownership: the task holds its future and its record; the future holds the record (to name the
+/// task in reports); the record holds the task only while it is pending (``registered``, the loop's
+/// registry), so a finished task and its future can be freed in any order, and code that outlives the
+/// task (a `Task {}` that inherited ``TaskContext``, a future kept after its task was dropped) reads
+/// only the record, never a freed task.
 final class TaskRecord: @unchecked Sendable {
-    /// The task it belongs to (unowned: the task owns the record).
-    unowned(unsafe) var task: (any AnyLoopTask)!
+    /// The name given at creation, if any.
+    let explicitName: String?
+    /// The loop's task counter at creation ("Task-N").
+    let number: Int
     @exclusivity(unchecked) var cancelMessage: String?
     @exclusivity(unchecked) var waitingOn: String?
     /// Context-variable values: a copy of the creator's, or made lazily empty.
@@ -35,9 +43,22 @@ final class TaskRecord: @unchecked Sendable {
     /// While the task is pending: the task, held by the loop's registry, and its neighbours there.
     @exclusivity(unchecked) var registered: (any AnyLoopTask)?
     @exclusivity(unchecked) var nextPending: TaskRecord?
+    /// Invariant that makes `unowned(unsafe)` safe here: `previousPending` is non-nil only while this
+    /// record is in the loop's pending list, and then it names the record before it, which the list
+    /// holds strongly (through its own predecessor's `nextPending`, or the loop's `firstPendingTask`).
+    /// `unregister` clears it, and fixes the neighbours, before a record leaves the list; it is read
+    /// only by `register`/`unregister` on the loop thread. (A weak reference would cost a side-table
+    /// allocation per task.)
     @exclusivity(unchecked) unowned(unsafe) var previousPending: TaskRecord?
 
-    init(context: ExecutionContext?) { self.context = context }
+    init(name: String?, number: Int, context: ExecutionContext?) {
+        explicitName = name
+        self.number = number
+        self.context = context
+    }
+
+    /// The task's name ("Task-N" unless given; formatted only when asked for).
+    var name: String { explicitName ?? "Task-\(number)" }
 
     var executionContext: ExecutionContext {
         if let context { return context }
@@ -49,7 +70,10 @@ final class TaskRecord: @unchecked Sendable {
 
 /// The loop task running the calling code, if any (asyncio's `current_task()`). Child tasks (`async
 /// let`, task-group children) report the loop task that created them.
-public func currentTask() -> (any AnyLoopTask)? { TaskContext.current?.task }
+///
+/// Code that outlives its loop task (a bare `Task {}` inherits task-locals, so it may still run after
+/// the loop task finished) gets nil.
+public func currentTask() -> (any AnyLoopTask)? { TaskContext.current?.registered }
 
 /// A Swift task that runs on an event loop and has a future's API (asyncio's `Task`).
 ///
@@ -64,9 +88,7 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// The task's result, as a future.
     public let future: Future<Value>
     /// The task's name ("Task-N" unless given; formatted only when asked for).
-    public var name: String { explicitName ?? "Task-\(number)" }
-    private let explicitName: String?
-    private let number: Int
+    public var name: String { record.name }
     /// The loop the task runs on.
     public var loop: EventLoop { future.loop }
     /// The message of the last cancellation request.
@@ -78,10 +100,7 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
 
     init(loop: EventLoop, name: String?, number: Int) {
         future = Future(loop: loop)
-        explicitName = name
-        self.number = number
-        record = TaskRecord(context: ExecutionContext.captureIfInUse())
-        record.task = self
+        record = TaskRecord(name: name, number: number, context: ExecutionContext.captureIfInUse())
         future.owner = record
     }
 

@@ -82,6 +82,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// The pending tasks, in creation order: a doubly linked list through their records, so that
     /// joining and leaving it takes no hashing and no allocation (see ``TaskRecord``).
     @exclusivity(unchecked) var firstPendingTask: TaskRecord?
+    /// The list's tail. Safe as `unowned(unsafe)` by the invariant of ``TaskRecord/previousPending``: it
+    /// is non-nil only while it names a record in the list, which the list holds strongly.
     @exclusivity(unchecked) unowned(unsafe) var lastPendingTask: TaskRecord?
     /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
     var resources: [ObjectIdentifier: any LoopResource] = [:]
@@ -96,8 +98,14 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     // MARK: time
     let timeSource: TimeSource
     /// The virtual clock's reading, in nanoseconds (virtual time only).
-    @exclusivity(unchecked)
-    var virtualNow: UInt64 = 0
+    /// Written only on the loop thread; atomic because ``LoopClock/now`` may be read from any thread
+    /// (clock-taking libraries such as swift-async-algorithms read it from their own tasks). Relaxed:
+    /// a reader off the loop gets a reading, ordered with nothing else (on x86-64 a plain load).
+    let virtualClock = Atomic<UInt64>(0)
+    var virtualNow: UInt64 {
+        get { virtualClock.load(ordering: .relaxed) }
+        set { virtualClock.store(newValue, ordering: .relaxed) }
+    }
 
     // MARK: errors
     /// Receives errors escaping callbacks and failures nobody retrieved (asyncio's exception handler).
@@ -130,14 +138,40 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             isClosed = true
             throw EventLoopError.uv(status, "uv_loop_init")
         }
-        uv_async_init(uvLoop, wakeupHandle) { _ in /* wakes the poll; the loop drains its inbox itself */ }
-        uv_timer_init(uvLoop, pollTimer)
+        // The loop's own two handles: on failure nothing was initialised that needs closing but the
+        // loop itself (a handle whose init failed is never closed).
+        var handleStatus = uv_async_init(uvLoop, wakeupHandle) { _ in /* wakes the poll; the loop drains its inbox itself */ }
+        if handleStatus == 0 {
+            handleStatus = uv_timer_init(uvLoop, pollTimer)
+            if handleStatus != 0 {
+                uv_close(UnsafeMutableRawPointer(wakeupHandle).assumingMemoryBound(to: uv_handle_t.self), nil)
+                uv_run(uvLoop, UV_RUN_DEFAULT)
+            }
+        }
+        guard handleStatus == 0 else {
+            uv_loop_close(uvLoop)
+            uvLoop.deallocate(); wakeupHandle.deallocate(); pollTimer.deallocate()
+            isClosed = true
+            throw EventLoopError.uv(handleStatus, "uv_async_init/uv_timer_init")
+        }
         uvLoop.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        EventLoop.ignoreBrokenPipeSignal
     }
 
     deinit {
         if !isClosed { try? close() }
     }
+
+    /// SIGPIPE would end the process when a write meets a connection the peer closed (libuv writes
+    /// with `write(2)`). As CPython does at start-up, the first loop sets it to ignored, so such a
+    /// write fails with `EPIPE` instead — unless the program installed a handler of its own, which is
+    /// kept. Evaluated once per process.
+    static let ignoreBrokenPipeSignal: Void = {
+        var current = sigaction()
+        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil {
+            signal(SIGPIPE, SIG_IGN)
+        }
+    }()
 
     public var description: String {
         "EventLoop(running: \(isRunning), closed: \(isClosed), ready: \(ready.count), timers: \(timers.count - cancelledTimers))"
