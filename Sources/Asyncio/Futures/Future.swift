@@ -195,10 +195,16 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     // MARK: callbacks
 
     /// Adds a callback run (through `callSoon`) when the future is done, or soon if it already is.
+    /// It runs in a copy of the context-variable values current when it was added (asyncio's
+    /// `add_done_callback(cb, context=None)`): a ``ContextVar/set(_:)`` inside it stays inside it.
     /// Returns an id for ``removeDoneCallback(_:)``.
     @discardableResult
     public func addDoneCallback(_ callback: @escaping (Future<Value>) -> Void) -> Int {
-        onDone { callback(unsafeDowncast($0, to: Future<Value>.self)) }
+        loop.preconditionOnLoopThread("Future.addDoneCallback")
+        let context = ExecutionContext.captureIfInUse()
+        return onDone { future in
+            ExecutionContext.run(in: context) { callback(unsafeDowncast(future, to: Future<Value>.self)) }
+        }
     }
 
     /// ``addDoneCallback(_:)`` for the runtime's own callbacks, which do not need the future typed:
@@ -236,6 +242,16 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// alone and throws ``CancelledError``.
     nonisolated(nonsending) public func waitDone() async throws {
         if !isDone { try await waitUntilDone(cancellingFuture: false) }
+    }
+
+    /// Waits until the future is done, whatever happens to the calling task (a cancellation of the
+    /// caller is not delivered by this wait).
+    nonisolated(nonsending) func waitDoneIgnoringCancellation() async throws {
+        if isDone { return }
+        try await loop.suspendIgnoringCancellation("Future.value") { waiter in
+            nextEntryID += 1
+            append(.waiter(nextEntryID, waiter))
+        }
     }
 
     nonisolated(nonsending) private func waitUntilDone(cancellingFuture: Bool) async throws {

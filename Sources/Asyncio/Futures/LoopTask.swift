@@ -20,6 +20,14 @@ enum TaskContext {
     /// The record of the loop task whose body (or a child of it: `async let`, task-group children)
     /// is running.
     @TaskLocal static var current: TaskRecord?
+
+    /// The ``CancelledError`` a wait throws because the calling task was cancelled: it carries the
+    /// task's cancel message and counts as delivered (see ``TaskRecord/cancellationDelivered``).
+    static func cancellation() -> CancelledError {
+        let record = current
+        record?.cancellationDelivered = true
+        return CancelledError(message: record?.cancelMessage)
+    }
 }
 
 /// The non-generic state of a loop task, reachable from its body through ``TaskContext`` without a
@@ -36,6 +44,12 @@ final class TaskRecord: @unchecked Sendable {
     /// The loop's task counter at creation ("Task-N").
     let number: Int
     @exclusivity(unchecked) var cancelMessage: String?
+    /// Whether ``LoopTask/cancel(message:)`` was called.
+    @exclusivity(unchecked) var cancelRequested = false
+    /// Whether one of the task's waits threw ``CancelledError`` because of that request (asyncio: the
+    /// `CancelledError` was thrown into the coroutine). A task whose cancellation was requested and
+    /// that returns a value without this ends cancelled, as in asyncio.
+    @exclusivity(unchecked) var cancellationDelivered = false
     @exclusivity(unchecked) var waitingOn: String?
     /// Context-variable values: a copy of the creator's, or made lazily empty.
     @exclusivity(unchecked) var context: ExecutionContext?
@@ -115,12 +129,16 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     public func cancel(message: String? = nil) -> Bool {
         guard !isDone else { return false }
         record.cancelMessage = message
+        record.cancelRequested = true
         swiftTask?.cancel()
         return true
     }
 
     /// Waits for the task and returns its result, or throws its error or ``CancelledError``.
-    /// Cancelling the awaiting task cancels this task (asyncio semantics); ``waitDone()`` does not.
+    ///
+    /// Cancelling the awaiting task cancels this task, and (as in asyncio) the awaiting task resumes
+    /// only once this one has finished: it sees this task's outcome — `CancelledError` if it ended
+    /// cancelled, its value if it caught the cancellation and returned. ``waitDone()`` does not cancel.
     nonisolated(nonsending) public var value: Value {
         get async throws {
             if !future.isDone {
@@ -128,7 +146,7 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
                     try await future.waitDone()
                 } catch let error as CancelledError {
                     cancel(message: error.message)
-                    throw error
+                    if !future.isDone { try await future.waitDoneIgnoringCancellation() }
                 }
             }
             return try future.result()
@@ -156,9 +174,17 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     public func removeDoneCallback(_ id: Int) -> Bool { future.removeDoneCallback(id) }
 
     func finish(value: Value) {
-        future.complete(value: value)
+        if record.cancelRequested && !record.cancellationDelivered {
+            // Cancelled, and no wait threw it since: asyncio ends such a task cancelled.
+            future.complete(cancelled: cancelMessage)
+        } else {
+            future.complete(value: value)
+        }
         finished()
     }
+
+    /// A task cancelled before its first step never runs its body (asyncio).
+    var cancelledBeforeStart: Bool { record.cancelRequested }
 
     func finish(error: any Error) {
         switch error {
@@ -208,12 +234,14 @@ extension EventLoop {
         if eager {
             task.swiftTask = Task.immediate(name: name, executorPreference: self) {
                 await TaskContext.$current.withValue(task.record) {
+                    if task.cancelledBeforeStart { return task.finish(error: CancelledError(message: task.cancelMessage)) }
                     do { task.finish(value: try await body()) } catch { task.finish(error: error) }
                 }
             }
         } else {
             task.swiftTask = Task(name: name, executorPreference: self) {
                 await TaskContext.$current.withValue(task.record) {
+                    if task.cancelledBeforeStart { return task.finish(error: CancelledError(message: task.cancelMessage)) }
                     do { task.finish(value: try await body()) } catch { task.finish(error: error) }
                 }
             }

@@ -55,6 +55,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// they have really suspended, so that their next step joins the back of the ready FIFO.
     @exclusivity(unchecked)
     var yieldedTasks: [UnsafeContinuation<Void, Never>] = []
+    /// The context-variable values of the callback running now when it captured none (made on first
+    /// use, dropped after the callback): see `ExecutionContext.withCurrent`.
+    @exclusivity(unchecked)
+    var ambientContextStorage: ExecutionContext?
     /// Sees every item before it runs (testing trace); nil on the fast path.
     @exclusivity(unchecked)
     var stepObserverStorage: ((LoopStep) -> Void)?
@@ -379,6 +383,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             timeout = 0
         }
         poll(timeoutMilliseconds: timeout)
+        if ambientContextStorage != nil { ambientContextStorage = nil }  // I/O callbacks' context
 
         if !timers.isEmpty {
             let now = nowNanoseconds
@@ -468,6 +473,15 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             do { try body() } catch { reportCallbackError(error) }
         }
         if !yieldedTasks.isEmpty { resumeYieldedTasks() }
+        if ambientContextStorage != nil { ambientContextStorage = nil }
+    }
+
+    /// See ``ambientContextStorage``.
+    var ambientContext: ExecutionContext {
+        if let context = ambientContextStorage { return context }
+        let fresh = ExecutionContext()
+        ambientContextStorage = fresh
+        return fresh
     }
 
     private func resumeYieldedTasks() {
@@ -485,10 +499,18 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Closes the loop: drops pending callbacks and timers and frees every libuv handle (asyncio's
     /// `close`). Closing twice does nothing; afterwards every scheduling call throws
     /// ``EventLoopError/closed``.
+    ///
+    /// Tasks still pending are reported ("Task was destroyed but it is pending", as asyncio does), then
+    /// cancelled and given the chance to finish their clean-up — asyncio's garbage collector closes
+    /// such a coroutine, running its `finally` blocks; a Swift task suspended forever would instead
+    /// keep its memory (and everything it holds) for good. A task whose clean-up waits on something
+    /// that can no longer happen is reported and left.
     /// - Throws: ``EventLoopError/alreadyRunning`` if the loop is running.
     public func close() throws {
+        preconditionOnLoopThread("EventLoop.close")
         if isRunning { throw EventLoopError.alreadyRunning }
         if isClosed { return }
+        finishAbandonedTasks()
         isClosed = true
         var dropped = inbox.close().map(\.readyItem)
         dropped.append(contentsOf: ready)
@@ -501,9 +523,6 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         timers = TimerHeap()
         cancelledTimers = 0
         cancelledSequences.removeAll()
-        for task in takeAllPendingTasks() {
-            logger.error("Task was destroyed but it is pending: \(task.description)")
-        }
         let owners = resources.values
         resources.removeAll()
         signalWatchers.removeAll()
@@ -519,6 +538,32 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         uvLoop.deallocate()
         wakeupHandle.deallocate()
         pollTimer.deallocate()
+    }
+}
+
+extension EventLoop {
+    /// `close()`'s first step: reports the pending tasks, cancels them and runs the loop (without
+    /// waiting for timers or I/O) until they have finished, or until nothing is left to run.
+    private func finishAbandonedTasks() {
+        let abandoned = takeAllPendingTasks()
+        guard !abandoned.isEmpty else { return }
+        for task in abandoned {
+            logger.error("Task was destroyed but it is pending: \(task.description)")
+            task.cancel(message: "the event loop was closed")
+        }
+        guard (try? enterRun()) != nil else { return }
+        defer { exitRun() }
+        stopping = true  // every poll below is non-blocking
+        var idleIterations = 0
+        while abandoned.contains(where: { !$0.isDone }) && idleIterations < 3 {
+            let hadWork = hasReadyWork || !yieldedTasks.isEmpty
+            runOnce()
+            stopping = true
+            idleIterations = hadWork ? 0 : idleIterations + 1
+        }
+        for task in abandoned where !task.isDone {
+            logger.error("Task did not finish after cancellation at close and is leaked: \(task.description)")
+        }
     }
 }
 

@@ -61,7 +61,7 @@ extension EventLoop {
             throw SignalHandlerError(signal: signal, reason: "SIGKILL and SIGSTOP cannot be caught")
         }
         _ = removeSignalHandler(signal)
-        let watcher = try SignalWatcher(loop: self, signal: signal, handler: handler)
+        let watcher = try SignalWatcher(loop: self, signal: signal, handler: ExecutionContext.bind(handler))
         signalWatchers[signal] = watcher
         register(watcher)
     }
