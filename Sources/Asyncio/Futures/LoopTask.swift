@@ -106,9 +106,9 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// The loop the task runs on.
     public var loop: EventLoop { future.loop }
     /// The message of the last cancellation request.
-    public var cancelMessage: String? { record.cancelMessage }
+    public var cancelMessage: String? { loop.preconditionOnLoopThread("LoopTask.cancelMessage"); return record.cancelMessage }
     /// What the task waits on now, if it is suspended on the loop.
-    public var waitingOn: String? { record.waitingOn }
+    public var waitingOn: String? { loop.preconditionOnLoopThread("LoopTask.waitingOn"); return record.waitingOn }
     var swiftTask: Task<Void, Never>?
     let record: TaskRecord
 
@@ -119,15 +119,16 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     }
 
     /// Whether the task finished.
-    public var isDone: Bool { future.isDone }
+    public var isDone: Bool { loop.preconditionOnLoopThread("LoopTask.isDone"); return future.status != .pending }
     /// Whether the task ended cancelled.
-    public var isCancelled: Bool { future.isCancelled }
+    public var isCancelled: Bool { loop.preconditionOnLoopThread("LoopTask.isCancelled"); return future.status == .cancelled }
 
     /// Requests cancellation with an optional message (asyncio's `cancel(msg=)`): the task's current or
     /// next wait throws ``CancelledError`` carrying `message`. Returns false if the task is already done.
     @discardableResult
     public func cancel(message: String? = nil) -> Bool {
-        guard !isDone else { return false }
+        loop.preconditionOnLoopThread("LoopTask.cancel")
+        guard future.status == .pending else { return false }
         record.cancelMessage = message
         record.cancelRequested = true
         swiftTask?.cancel()
@@ -141,7 +142,8 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// cancelled, its value if it caught the cancellation and returned. ``waitDone()`` does not cancel.
     nonisolated(nonsending) public var value: Value {
         get async throws {
-            if !future.isDone {
+            loop.preconditionOnLoopThread("LoopTask.value")
+            if future.status == .pending {
                 do {
                     try await future.waitDone()
                 } catch let error as CancelledError {
@@ -154,24 +156,37 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     }
 
     /// Waits until the task is done without cancelling it if the waiting task is cancelled.
-    nonisolated(nonsending) public func waitDone() async throws { try await future.waitDone() }
+    nonisolated(nonsending) public func waitDone() async throws {
+        loop.preconditionOnLoopThread("LoopTask.waitDone")
+        try await future.waitDone()
+    }
 
     /// The result (asyncio's `result()`); see ``Future/result()``.
-    public func result() throws -> Value { try future.result() }
+    public func result() throws -> Value {
+        loop.preconditionOnLoopThread("LoopTask.result")
+        return try future.result()
+    }
 
     /// The error, or nil (asyncio's `exception()`); see ``Future/error()``.
-    public func error() throws -> (any Error)? { try future.error() }
+    public func error() throws -> (any Error)? {
+        loop.preconditionOnLoopThread("LoopTask.error")
+        return try future.error()
+    }
 
     /// Adds a done callback, given this task; see ``Future/addDoneCallback(_:)``.
     @discardableResult
     public func addDoneCallback(_ callback: @escaping (LoopTask<Value>) -> Void) -> Int {
+        loop.preconditionOnLoopThread("LoopTask.addDoneCallback")
         // Holds the task until the callback has run (the future drops its callbacks when done).
-        future.addDoneCallback { _ in callback(self) }
+        return future.addDoneCallback { _ in callback(self) }
     }
 
     /// Removes a done callback; see ``Future/removeDoneCallback(_:)``.
     @discardableResult
-    public func removeDoneCallback(_ id: Int) -> Bool { future.removeDoneCallback(id) }
+    public func removeDoneCallback(_ id: Int) -> Bool {
+        loop.preconditionOnLoopThread("LoopTask.removeDoneCallback")
+        return future.removeDoneCallback(id)
+    }
 
     func finish(value: Value) {
         if record.cancelRequested && !record.cancellationDelivered {
@@ -202,7 +217,9 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
         loop.unregister(record)
     }
 
+    /// Safe from any thread: the state is shown only on the loop's thread.
     public var description: String {
+        guard loop.isOnLoopThread else { return "LoopTask('\(name)')" }
         let state: String
         switch future.status {
         case .pending: state = record.waitingOn.map { "pending, waiting on \($0)" } ?? "pending"
@@ -252,6 +269,7 @@ extension EventLoop {
 
     /// The tasks of this loop that are not done yet, in creation order (asyncio's `all_tasks()`).
     public func allTasks() -> [any AnyLoopTask] {
+        preconditionOnLoopThread("EventLoop.allTasks")
         var all: [any AnyLoopTask] = []
         var record = firstPendingTask
         while let current = record {

@@ -77,12 +77,17 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     var stopping = false
     @exclusivity(unchecked)
     private var skippedPolls: UInt = 0
-    /// Whether the loop is inside ``runForever()``.
-    @exclusivity(unchecked)
-    public private(set) var isRunning = false
-    /// Whether ``close()`` was called.
-    @exclusivity(unchecked)
-    public private(set) var isClosed = false
+    /// Held by the thread that runs or closes the loop: taking it (a compare-and-swap) is how a loop
+    /// that is not running moves to another thread, and why two threads can never run it at once.
+    let claimed = Atomic<Bool>(false)
+    private let closedFlag = Atomic<Bool>(false)
+    /// Whether the loop is running (or being closed) on some thread. Safe from any thread.
+    public var isRunning: Bool { claimed.load(ordering: .relaxed) }
+    /// Whether ``close()`` was called. Safe from any thread.
+    public internal(set) var isClosed: Bool {
+        get { closedFlag.load(ordering: .relaxed) }
+        set { closedFlag.store(newValue, ordering: .relaxed) }
+    }
     /// The pending tasks, in creation order: a doubly linked list through their records, so that
     /// joining and leaving it takes no hashing and no allocation (see ``TaskRecord``).
     @exclusivity(unchecked) var firstPendingTask: TaskRecord?
@@ -97,7 +102,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// `loop.slow_callback_duration`, default 100 ms). Measured as the time the step held the loop
     /// thread: wall time less the time the OS kept the thread waiting for a CPU (from
     /// `/proc/thread-self/schedstat`), so blocking and computing count, preemption does not.
-    public var slowCallbackDuration: Duration = .milliseconds(100)
+    public var slowCallbackDuration: Duration {
+        get { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); return slowCallbackThreshold }
+        set { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); slowCallbackThreshold = newValue }
+    }
+    var slowCallbackThreshold: Duration = .milliseconds(100)
 
     // MARK: time
     let timeSource: TimeSource
@@ -113,10 +122,19 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 
     // MARK: errors
     /// Receives errors escaping callbacks and failures nobody retrieved (asyncio's exception handler).
-    /// `nil` means ``defaultExceptionHandler(_:)``, which logs through ``logger``. Set it on the loop thread.
-    public var exceptionHandler: (@Sendable (EventLoop, ExceptionContext) -> Void)?
+    /// `nil` means ``defaultExceptionHandler(_:)``, which logs through ``logger``. Loop-confined.
+    public var exceptionHandler: (@Sendable (EventLoop, ExceptionContext) -> Void)? {
+        get { preconditionOnLoopThread("EventLoop.exceptionHandler"); return exceptionHandlerStorage }
+        set { preconditionOnLoopThread("EventLoop.exceptionHandler"); exceptionHandlerStorage = newValue }
+    }
+    var exceptionHandlerStorage: (@Sendable (EventLoop, ExceptionContext) -> Void)?
     /// Where the loop logs: the default exception handler and debug mode write here (swift-log).
-    public var logger = Logger(label: "asyncio.loop")
+    /// Loop-confined.
+    public var logger: Logger {
+        get { preconditionOnLoopThread("EventLoop.logger"); return log }
+        set { preconditionOnLoopThread("EventLoop.logger"); log = newValue }
+    }
+    var log = Logger(label: "asyncio.loop")
 
     /// Where a loop's time comes from.
     public enum TimeSource: Sendable, Equatable {
@@ -177,8 +195,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }
     }()
 
+    /// Safe from any thread: the queue sizes are shown only on the loop's thread.
     public var description: String {
-        "EventLoop(running: \(isRunning), closed: \(isClosed), ready: \(ready.count), timers: \(timers.count - cancelledTimers))"
+        guard isOnLoopThread else { return "EventLoop(running: \(isRunning), closed: \(isClosed))" }
+        return "EventLoop(running: \(isRunning), closed: \(isClosed), ready: \(ready.count), timers: \(timers.count - cancelledTimers))"
     }
 
     // MARK: - Threads
@@ -294,7 +314,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     func timerWasCancelled() {
         cancelledTimers += 1
         if timers.count > 256 && cancelledTimers * 2 > timers.count {
-            timers.removeAll { $0.handle.isCancelled }
+            timers.removeAll { $0.handle.cancelled }
             cancelledTimers = 0
         }
     }
@@ -326,17 +346,32 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 
     func enterRun() throws {
         if isClosed { throw EventLoopError.closed }
-        if isRunning { throw EventLoopError.alreadyRunning }
         if let other = EventLoop.current, other !== self { throw EventLoopError.anotherLoopRunning }
-        owner.store(UInt(pthread_self()), ordering: .relaxed)
-        isRunning = true
+        try claim()
         pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
     }
 
     func exitRun() {
         stopping = false
-        isRunning = false
         pthread_setspecific(currentLoopKey, nil)
+        claimed.store(false, ordering: .releasing)
+    }
+
+    /// Takes the loop for the calling thread (see ``claimed``): it becomes the loop's thread.
+    /// - Throws: ``EventLoopError/alreadyRunning`` if a thread (this one included) runs or closes it.
+    private func claim() throws {
+        guard claimed.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            throw EventLoopError.alreadyRunning
+        }
+        owner.store(UInt(pthread_self()), ordering: .relaxed)
+    }
+
+    /// Moves a loop that is not running to the calling thread, which may then schedule on it and run
+    /// it (``runUntilComplete(_:)-(()->T)`` creates its task before it runs the loop).
+    /// - Throws: ``EventLoopError/alreadyRunning`` if it is running.
+    func adopt() throws {
+        try claim()
+        claimed.store(false, ordering: .releasing)
     }
 
     /// Makes ``runForever()`` return after the current iteration. Safe from any thread (from another
@@ -389,7 +424,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             let now = nowNanoseconds
             while let deadline = timers.minDeadline, deadline <= now {
                 let top = timers.removeMin()
-                if top.handle.isCancelled {
+                if top.handle.cancelled {
                     cancelledTimers -= 1
                 } else {
                     top.handle.inHeap = false
@@ -449,8 +484,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             if let before = waitedBefore, let after = waitedAfter, after >= before {
                 elapsed -= min(elapsed, after - before)
             }
-            if elapsed >= slowCallbackDuration.clampedNanoseconds {
-                logger.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
+            if elapsed >= slowCallbackThreshold.clampedNanoseconds {
+                log.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
             }
         }
     }
@@ -491,7 +526,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     private func reportCallbackError(_ error: any Error) {
-        callExceptionHandler(ExceptionContext(message: "Exception in callback", error: error))
+        report(ExceptionContext(message: "Exception in callback", error: error))
     }
 
     // MARK: - Closing
@@ -507,8 +542,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// that can no longer happen is reported and left.
     /// - Throws: ``EventLoopError/alreadyRunning`` if the loop is running.
     public func close() throws {
-        preconditionOnLoopThread("EventLoop.close")
-        if isRunning { throw EventLoopError.alreadyRunning }
+        try claim()  // a loop that is not running may be closed from any thread
+        defer { claimed.store(false, ordering: .releasing) }
         if isClosed { return }
         finishAbandonedTasks()
         isClosed = true
@@ -517,7 +552,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         ready.removeAll()
         let strandedJobs = dropped.reduce(0) { n, item in if case .job = item { return n + 1 } else { return n } }
         if strandedJobs > 0 {
-            logger.warning("Event loop closed with \(strandedJobs) task step(s) pending: those tasks never resume")
+            log.warning("Event loop closed with \(strandedJobs) task step(s) pending: those tasks never resume")
         }
         for entry in timers.unordered { entry.handle.body = nil }
         timers = TimerHeap()
@@ -534,7 +569,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }, nil)
         uv_run(uvLoop, UV_RUN_DEFAULT)
         let status = uv_loop_close(uvLoop)
-        if status != 0 { logger.error("uv_loop_close: \(String(cString: uv_err_name(status))); a libuv handle is still open") }
+        if status != 0 { log.error("uv_loop_close: \(String(cString: uv_err_name(status))); a libuv handle is still open") }
         uvLoop.deallocate()
         wakeupHandle.deallocate()
         pollTimer.deallocate()
@@ -548,11 +583,13 @@ extension EventLoop {
         let abandoned = takeAllPendingTasks()
         guard !abandoned.isEmpty else { return }
         for task in abandoned {
-            logger.error("Task was destroyed but it is pending: \(task.description)")
+            log.error("Task was destroyed but it is pending: \(task.description)")
             task.cancel(message: "the event loop was closed")
         }
-        guard (try? enterRun()) != nil else { return }
-        defer { exitRun() }
+        // Run as `runForever` would, the claim already held by `close()`.
+        let previous = pthread_getspecific(currentLoopKey)
+        pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { stopping = false; pthread_setspecific(currentLoopKey, previous) }
         stopping = true  // every poll below is non-blocking
         var idleIterations = 0
         while abandoned.contains(where: { !$0.isDone }) && idleIterations < 3 {
@@ -562,7 +599,7 @@ extension EventLoop {
             idleIterations = hadWork ? 0 : idleIterations + 1
         }
         for task in abandoned where !task.isDone {
-            logger.error("Task did not finish after cancellation at close and is leaked: \(task.description)")
+            log.error("Task did not finish after cancellation at close and is leaked: \(task.description)")
         }
     }
 }
