@@ -96,6 +96,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) unowned(unsafe) var lastPendingTask: TaskRecord?
     /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
     var resources: [ObjectIdentifier: any LoopResource] = [:]
+    /// Work shut down gracefully when the loop's group shuts down (see ``EventLoopGroup``).
+    var gracefulShutdownParticipants: [ObjectIdentifier: any GracefulShutdown] = [:]
     var taskCounter = 0
     var debugEnabled = EventLoop.debugFromEnvironment
     /// In debug mode, callbacks and task steps that take at least this long are logged (asyncio's
