@@ -22,3 +22,18 @@ extension EventLoop {
         }
     }
 }
+
+extension EventLoop {
+    /// Traps, naming `what`, unless every one of `loops` (the loops of the tasks or futures given to an
+    /// orchestration call) is this loop: waiting on another loop's task is a programmer error, as using
+    /// a primitive bound to another loop (asyncio raises `ValueError`). One compare per task.
+    @inline(__always)
+    func preconditionOwns<Loops: Sequence<EventLoop>>(_ loops: Loops, _ what: @autoclosure () -> String) {
+        for loop in loops where _slowPath(loop !== self) { foreignTask(what(), of: loop) }
+    }
+
+    @inline(never)
+    private func foreignTask(_ what: String, of other: EventLoop) -> Never {
+        preconditionFailure("\(what): a task or future given to it belongs to a different event loop (\(other)) than the one it runs on (\(self))")
+    }
+}

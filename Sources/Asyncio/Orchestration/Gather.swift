@@ -17,6 +17,7 @@ extension EventLoop {
 
     nonisolated(nonsending) private func gather<T>(futures: [Future<T>], onCancel: @escaping () -> Void) async throws -> [T] {
         try checkUsable("gather")
+        preconditionOwns(futures.lazy.map(\.loop), "gather")
         var firstFailure: (any Error)?
         if futures.contains(where: { !$0.isDone }) {
             var remaining = futures.count
@@ -38,7 +39,8 @@ extension EventLoop {
     /// Runs each operation as a task on this loop and gathers their results in order; see
     /// ``gather(_:)-([LoopTask<T>])``.
     nonisolated(nonsending) public func gather<T>(_ operations: [() async throws -> T]) async throws -> [T] {
-        try await gather(operations.map { try createTask(confined: UncheckedBox($0)) })
+        try checkUsable("gather")
+        return try await gather(operations.map { try createTask(confined: UncheckedBox($0)) })
     }
 
     /// Runs operations of different result types as tasks and returns their results as a tuple
@@ -46,7 +48,8 @@ extension EventLoop {
     nonisolated(nonsending) public func gather<each T>(
         _ operations: repeat @escaping () async throws -> each T
     ) async throws -> (repeat each T) {
-        try await gatherTasks(repeat try createTask(confined: UncheckedBox(each operations)))
+        try checkUsable("gather")
+        return try await gatherTasks(repeat try createTask(confined: UncheckedBox(each operations)))
     }
 
     /// Starts a task from an operation that, like the task, stays on this loop's thread (the caller
@@ -74,7 +77,8 @@ extension EventLoop {
     /// Waits for every task and returns every outcome, errors included, in argument order (asyncio's
     /// `gather(..., return_exceptions=True)`). Cancelling the gathering task cancels every task.
     nonisolated(nonsending) public func gatherResults<T>(_ tasks: [LoopTask<T>]) async throws -> [Result<T, any Error>] {
-        try checkUsable("gather")
+        try checkUsable("gatherResults")
+        preconditionOwns(tasks.lazy.map(\.loop), "gatherResults")
         if tasks.contains(where: { !$0.isDone }) {
             var remaining = tasks.count
             try await waitForTasks(tasks, "gather", until: { _ in
@@ -89,7 +93,8 @@ extension EventLoop {
     nonisolated(nonsending) public func gatherResults<T>(
         _ operations: [() async throws -> T]
     ) async throws -> [Result<T, any Error>] {
-        try await gatherResults(operations.map { try createTask(confined: UncheckedBox($0)) })
+        try checkUsable("gatherResults")
+        return try await gatherResults(operations.map { try createTask(confined: UncheckedBox($0)) })
     }
 }
 

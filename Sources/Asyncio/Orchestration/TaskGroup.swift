@@ -1,5 +1,6 @@
 /// The group handed to the body of ``EventLoop/taskGroup(_:)`` (asyncio's `TaskGroup`): start children
-/// with ``createTask(name:_:)``. Loop-confined, hence `@unchecked Sendable`.
+/// with ``createTask(name:_:)``. Loop-confined: ``createTask(name:_:)`` from another thread traps
+/// naming the call. Hence `@unchecked Sendable`.
 public final class LoopTaskGroup: @unchecked Sendable {
     private enum State { case open, shuttingDown, finished }
 
@@ -17,6 +18,7 @@ public final class LoopTaskGroup: @unchecked Sendable {
     /// - Throws: ``TaskGroupClosedError`` once the group finished or is shutting down after a failure.
     @discardableResult
     public func createTask<T>(name: String? = nil, _ body: sending @escaping () async throws -> T) throws -> LoopTask<T> {
+        loop.preconditionOnLoopThread("LoopTaskGroup.createTask")
         switch state {
         case .finished: throw TaskGroupClosedError(reason: "finished")
         case .shuttingDown: throw TaskGroupClosedError(reason: "shutting down")

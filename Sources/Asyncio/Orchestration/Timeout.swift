@@ -1,26 +1,37 @@
 /// The scope of a running ``withTimeout(_:_:)`` / ``withDeadline(_:_:)`` (asyncio's `Timeout` object):
-/// query or move its deadline while inside. Loop-confined, hence `@unchecked Sendable`.
+/// query or move its deadline while inside. Loop-confined: every member used from another thread traps
+/// naming the call. Hence `@unchecked Sendable`.
 public final class TimeoutScope: @unchecked Sendable {
     let loop: EventLoop
     private var timer: TimerHandle?
     private var onExpiry: (() -> Void)?
+    private(set) var hasExpired = false
+    private var currentDeadline: LoopClock.Instant?
+
     /// Whether the deadline passed and the body was cancelled because of it (asyncio's `expired()`).
-    public private(set) var expired = false
+    public var expired: Bool {
+        loop.preconditionOnLoopThread("TimeoutScope.expired")
+        return hasExpired
+    }
     /// The deadline as an instant of the loop's clock, or nil for none (asyncio's `when()`).
-    public private(set) var deadline: LoopClock.Instant?
+    public var deadline: LoopClock.Instant? {
+        loop.preconditionOnLoopThread("TimeoutScope.deadline")
+        return currentDeadline
+    }
 
     init(loop: EventLoop) { self.loop = loop }
 
     /// Moves the deadline (nil: no deadline), like asyncio's `reschedule(when)`. A deadline already in
     /// the past expires on the next loop iteration.
     public func reschedule(to newDeadline: LoopClock.Instant?) {
-        precondition(!expired, "cannot reschedule a timeout that already expired")
+        loop.preconditionOnLoopThread("TimeoutScope.reschedule")
+        precondition(!hasExpired, "cannot reschedule a timeout that already expired")
         timer?.cancel()
         timer = nil
-        deadline = newDeadline
+        currentDeadline = newDeadline
         if let newDeadline {
             timer = loop.scheduleTimer(at: newDeadline.nanoseconds) { [self] in
-                expired = true
+                hasExpired = true
                 onExpiry?()
             }
         }
@@ -28,6 +39,7 @@ public final class TimeoutScope: @unchecked Sendable {
 
     /// Moves the deadline to `delay` from now.
     public func reschedule(after delay: Duration) {
+        loop.preconditionOnLoopThread("TimeoutScope.reschedule")
         reschedule(to: loop.clock.now.advanced(by: delay))
     }
 
@@ -55,14 +67,15 @@ extension EventLoop {
     nonisolated(nonsending) public func withTimeout<T: Sendable>(
         _ delay: Duration?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
     ) async throws -> T {
-        try await withDeadline(delay.map { clock.now.advanced(by: $0) }, body)
+        try checkUsable("withTimeout")
+        return try await withDeadline(delay.map { clock.now.advanced(by: $0) }, body)
     }
 
     /// Runs `body` until `deadline` (asyncio's `asyncio.timeout_at(when)`); see ``withTimeout(_:_:)``.
     nonisolated(nonsending) public func withDeadline<T: Sendable>(
         _ deadline: LoopClock.Instant?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
     ) async throws -> T {
-        try checkUsable("withTimeout")
+        try checkUsable("withDeadline")
         let scope = TimeoutScope(loop: self)
         let child = Task(executorPreference: self) { try await body(scope) }
         scope.arm(deadline) { child.cancel() }
@@ -75,7 +88,7 @@ extension EventLoop {
         switch outcome {
         case .success(let value):
             return value
-        case .failure(let error) where error.isCancellation && scope.expired && !Task.isCancelled:
+        case .failure(let error) where error.isCancellation && scope.hasExpired && !Task.isCancelled:
             throw TimeoutError()
         case .failure(let error):
             throw error
@@ -87,12 +100,15 @@ extension EventLoop {
     nonisolated(nonsending) public func waitFor<T: Sendable>(
         timeout: Duration?, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withTimeout(timeout) { _ in try await body() }
+        try checkUsable("waitFor")
+        return try await withTimeout(timeout) { _ in try await body() }
     }
 
     /// Waits for `task`; after `timeout` cancels it, waits until it has finished, and throws
     /// ``TimeoutError`` (asyncio's `wait_for(task, timeout)`).
     nonisolated(nonsending) public func waitFor<T>(_ task: LoopTask<T>, timeout: Duration?) async throws -> T {
+        try checkUsable("waitFor")
+        preconditionOwns(CollectionOfOne(task.loop), "waitFor")
         do {
             try await withTimeout(timeout) { _ in try await task.waitDone() }
         } catch is TimeoutError {

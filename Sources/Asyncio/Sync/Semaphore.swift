@@ -1,10 +1,18 @@
 /// A counter of permits (asyncio's `Semaphore`): ``acquire()`` takes one, waiting in FIFO order when
 /// none is left; ``release()`` gives one back, straight to the longest waiter if there is one.
 /// A waiter cancelled just after being handed a permit passes it on. Use ``withPermit(_:)`` in place of
-/// `async with semaphore:`. Loop-confined, hence `@unchecked Sendable`.
+/// `async with semaphore:`.
+///
+/// Loop-confined: bound to the loop it is first used on (asyncio's `_LoopBoundMixin`), then usable
+/// only from that loop's thread; misuse (another thread, another loop) traps naming the call. Hence
+/// `@unchecked Sendable`.
 public class Semaphore: @unchecked Sendable, CustomStringConvertible {
     private(set) var value: Int
     private let waiters = WaitList()
+    /// Written once (the first use in a loop), read by every entry point; never accessed overlappingly.
+    @exclusivity(unchecked) final var binding = LoopBinding()
+    /// "Semaphore" or "BoundedSemaphore", for confinement messages (built only on the way to a trap).
+    final var typeName: String { "\(type(of: self))" }
 
     /// Creates a semaphore with `value` permits.
     /// - Precondition: `value >= 0` (asyncio raises `ValueError`).
@@ -14,14 +22,20 @@ public class Semaphore: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Whether no permit is available (asyncio's `locked()`).
-    public var isLocked: Bool { value == 0 }
+    public var isLocked: Bool {
+        binding.check("\(typeName).isLocked")
+        return value == 0
+    }
 
     /// Permits available now.
-    public var available: Int { value }
+    public var available: Int {
+        binding.check("\(typeName).available")
+        return value
+    }
 
     /// Takes a permit, waiting (FIFO) while none is available.
     nonisolated(nonsending) public func acquire() async throws {
-        let loop = try runningLoop("Semaphore.acquire")
+        let loop = binding.waitingLoop("\(typeName).acquire")
         if value > 0 && waiters.isEmpty {
             value -= 1
             return
@@ -31,15 +45,20 @@ public class Semaphore: @unchecked Sendable, CustomStringConvertible {
 
     /// Gives a permit back: to the longest waiter if any, else to the pool.
     public func release() throws {
+        binding.check("\(typeName).release")
         if !waiters.wakeFirst() { value += 1 }
     }
 
     /// Runs `body` holding a permit, released afterwards, also when `body` throws.
     nonisolated(nonsending) public func withPermit<T>(_ body: () async throws -> T) async throws -> T {
-        try await holding(body)
+        _ = binding.waitingLoop("\(typeName).withPermit")
+        return try await holding(body)
     }
 
-    public var description: String { "\(type(of: self))(value: \(value), waiters: \(waiters.count))" }
+    public var description: String {
+        binding.check("\(typeName).description")
+        return "\(typeName)(value: \(value), waiters: \(waiters.count))"
+    }
 }
 
 /// A ``Semaphore`` that refuses to be released above its initial value (asyncio's `BoundedSemaphore`).
@@ -55,6 +74,7 @@ public final class BoundedSemaphore: Semaphore, @unchecked Sendable {
     /// Gives a permit back.
     /// - Throws: ``SemaphoreReleasedTooManyTimesError`` if every permit is already back.
     public override func release() throws {
+        binding.check("BoundedSemaphore.release")
         if value >= bound { throw SemaphoreReleasedTooManyTimesError() }
         try super.release()
     }
