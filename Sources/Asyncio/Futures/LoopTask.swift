@@ -236,7 +236,7 @@ extension EventLoop {
     /// iteration; with `eager: true` it starts synchronously, now, up to its first suspension (asyncio's
     /// eager task factory). Every step of the task, and of its `async let` and task-group children,
     /// runs on the loop thread.
-    /// - Throws: ``EventLoopError/closed``, or ``EventLoopError/wrongThread(_:)`` off the loop thread.
+    /// - Throws: ``EventLoopError/closed``. Off the loop thread it traps.
     @discardableResult
     public func createTask<T>(
         name: String? = nil, eager: Bool = false, _ body: sending @escaping () async throws -> T

@@ -15,9 +15,11 @@ import Musl
 /// every task created with ``createTask(name:eager:_:)`` run on that thread, in one FIFO.
 ///
 /// Thread safety: the loop is *loop-confined*. From other threads only ``callSoonThreadsafe(_:)``,
-/// ``stop()``, ``runCoroutineThreadsafe(_:)`` and the executor's `enqueue` may be used; other calls
-/// from the wrong thread throw ``EventLoopError/wrongThread(_:)``. That confinement, checked at
-/// runtime, is why the class is `@unchecked Sendable`.
+/// ``stop()``, ``runCoroutineThreadsafe(_:)``, the executor's `enqueue` and the read-only state
+/// (``isRunning``, ``isClosed``, ``time()``, ``clock``, ``description``) may be used; a loop that is
+/// not running may also be run or closed from any thread, which moves it there. Any other call from
+/// the wrong thread is a programmer error: a precondition failure naming the call. That confinement,
+/// checked at every entry point, is why the class is `@unchecked Sendable`.
 ///
 /// The loop is also a Swift `SerialExecutor` and `TaskExecutor`: a task created with
 /// `Task(executorPreference: loop)` runs every job on the loop thread, as ``createTask(name:eager:_:)``
@@ -243,8 +245,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 
     /// Schedules `callback` to run on a later iteration of the loop, after every callback already
     /// scheduled (FIFO). An error it throws goes to the ``exceptionHandler``.
-    /// - Throws: ``EventLoopError/closed``, or ``EventLoopError/wrongThread(_:)`` off the loop thread
-    ///   (use ``callSoonThreadsafe(_:)`` there).
+    /// - Throws: ``EventLoopError/closed``. Off the loop thread it traps (use ``callSoonThreadsafe(_:)``
+    ///   there).
     @discardableResult
     public func callSoon(_ callback: @escaping () throws -> Void) throws -> Handle {
         try checkUsable("callSoon")

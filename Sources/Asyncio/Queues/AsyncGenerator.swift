@@ -115,8 +115,15 @@ final class GeneratorChannel<Element>: @unchecked Sendable {
         }
     }
 
+    /// Cancels the producer task. Called from a deinit, so possibly on another thread: then the
+    /// cancellation is handed to the producer's loop.
     func cancelProducer() {
-        producer?.cancel()
+        guard let producer else { return }
+        if producer.loop.isOnLoopThread {
+            producer.cancel()
+        } else {
+            _ = try? producer.loop.callSoonThreadsafe { producer.cancel() }
+        }
     }
 }
 
