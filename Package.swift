@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Asyncio", targets: ["Asyncio"]),
         .library(name: "AsyncioTesting", targets: ["AsyncioTesting"]),
+        .library(name: "AsyncioServiceLifecycle", targets: ["AsyncioServiceLifecycle"]),
         .executable(name: "asyncio-tour", targets: ["AsyncioTour"]),
     ],
     dependencies: [
@@ -13,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Tests only: the testing library's Clock interop is checked against AsyncTimerSequence.
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        // Only AsyncioServiceLifecycle: loop groups as `Service`s of a `ServiceGroup`.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,8 +34,20 @@ let package = Package(
             ]
         ),
         .target(name: "AsyncioTesting", dependencies: ["Asyncio"]),
+        .target(
+            name: "AsyncioServiceLifecycle",
+            dependencies: ["Asyncio", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
         .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting"]),
         .testTarget(name: "AsyncioTests", dependencies: ["Asyncio", "AsyncioTesting"], exclude: ["py"]),
+        .testTarget(
+            name: "AsyncioServiceLifecycleTests",
+            dependencies: [
+                "AsyncioServiceLifecycle", "Asyncio",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "AsyncioTourTests", dependencies: ["AsyncioTour"], exclude: ["Expected"]),
         .testTarget(
             name: "AsyncioTestingTests",
