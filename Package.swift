@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Tests only: the testing library's Clock interop is checked against AsyncTimerSequence.
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        // Tests only: the StreamReader's property test (random scripts against a model, with shrinking)
+        // instead of a hand-written generator, shrinker and seed replay.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -32,7 +35,14 @@ let package = Package(
         ),
         .target(name: "AsyncioTesting", dependencies: ["Asyncio"]),
         .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting"]),
-        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio", "AsyncioTesting"]),
+        .testTarget(
+            name: "AsyncioTests",
+            dependencies: [
+                "Asyncio", "AsyncioTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["py"]  // the CPython programs whose output the StreamReader tests expect
+        ),
         .testTarget(name: "AsyncioTourTests", dependencies: ["AsyncioTour"], exclude: ["Expected"]),
         .testTarget(
             name: "AsyncioTestingTests",
