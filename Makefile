@@ -2,7 +2,7 @@
 # Both install libuv (Debian's libuv1-dev) first when pkg-config cannot find it.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test bench sanitize tsan asan
+.PHONY: deps run test bench sanitize tsan asan fuzz
 deps:
 	@if ! pkg-config --exists libuv 2>/dev/null; then \
 	  echo "Installing libuv1-dev (and pkg-config) with apt-get..."; \
@@ -33,3 +33,12 @@ tsan: deps
 asan: deps
 	swift build --build-tests --sanitize=address --build-path .build-asan
 	ASAN_OPTIONS="$(ASAN_OPTIONS)" swift test --skip-build --sanitize=address --build-path .build-asan
+
+# libFuzzer + AddressSanitizer on the StreamReader's buffer (Fuzz/, a package of its own; README,
+# "Fuzzing"). Not part of `test`. FUZZ_SECONDS=600 make fuzz runs longer.
+FUZZ_SECONDS ?= 60
+fuzz:
+	swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	mkdir -p Fuzz/.build/corpus Fuzz/.build/artifacts
+	SWIFT_BACKTRACE=enable=no Fuzz/.build/release/StreamReaderFuzz Fuzz/.build/corpus \
+	  -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Fuzz/.build/artifacts/ -print_final_stats=1

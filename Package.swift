@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         // Only AsyncioServiceLifecycle: loop groups as `Service`s of a `ServiceGroup`.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: the StreamReader's property test (random scripts against a model, with shrinking)
+        // instead of a hand-written generator, shrinker and seed replay.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -39,7 +42,14 @@ let package = Package(
             dependencies: ["Asyncio", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting"]),
-        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio", "AsyncioTesting"], exclude: ["py"]),
+        .testTarget(
+            name: "AsyncioTests",
+            dependencies: [
+                "Asyncio", "AsyncioTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["py"]  // the CPython programs whose output the StreamReader tests expect
+        ),
         .testTarget(
             name: "AsyncioServiceLifecycleTests",
             dependencies: [
