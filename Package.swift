@@ -1,4 +1,5 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
+// 6.2: the sources use `nonisolated(nonsending)` and `Task.immediate`.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Tests only: the testing library's Clock interop is checked against AsyncTimerSequence.
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        // Docs only: the `generate-documentation` command plugin behind `make docs` (DocC catalogs in
+        // Sources/*/*.docc). A command plugin: it adds no code to any target and nothing at run time.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -41,5 +45,6 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )
