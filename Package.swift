@@ -1,4 +1,5 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
+// 6.2: the sources use `nonisolated(nonsending)` and `Task.immediate`.
 import PackageDescription
 
 let package = Package(
@@ -19,6 +20,9 @@ let package = Package(
         // Tests only: the StreamReader's property test (random scripts against a model, with shrinking)
         // instead of a hand-written generator, shrinker and seed replay.
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // Docs only: the `generate-documentation` command plugin behind `make docs` (DocC catalogs in
+        // Sources/*/*.docc). A command plugin: it adds no code to any target and nothing at run time.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,5 +70,6 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@
 /// An event loop on a virtual clock, for unit tests of timing-dependent async code: asyncio's test
 /// loop, Trio's `MockClock(autojump_threshold=0)`, SwiftNIO's `NIOAsyncTestingEventLoop`.
 ///
-/// ``loop`` is an ordinary ``EventLoop`` (the same class, the same scheduling code) whose clock is
+/// ``loop`` is an ordinary ``/Asyncio/EventLoop`` (the same class, the same scheduling code) whose clock is
 /// virtual: it starts at zero and moves only when
 /// - **auto-jump** (the default): nothing is ready and a timer is pending — time jumps to that timer at
 ///   once, so "times out after 30 s" takes microseconds and is exact; or
@@ -90,7 +90,9 @@ public final class TestLoop: @unchecked Sendable {
     /// Runs `body` as a task until it finishes and returns its result (or rethrows its error). With
     /// auto-jump, time jumps through every wait; with manual time, it throws a ``TestLoopFailure`` if
     /// the body waits on a timer (advance time from a callback or use ``advance(by:)`` instead).
-    /// - Parameter name: the task's name (default "Task-N", as ``EventLoop/createTask(name:eager:_:)``).
+    /// - Parameters:
+    ///   - name: the task's name (default "Task-N", as ``/Asyncio/EventLoop/createTask(name:eager:_:)``).
+    ///   - body: the task's body; it runs on the test loop's thread, in virtual time.
     public func run<T>(name: String? = nil, _ body: sending @escaping () async throws -> T) throws -> T {
         loop.preconditionOnLoopThread("TestLoop.run")
         let task = try loop.createTask(name: name, body)

@@ -11,7 +11,7 @@ import Musl
 /// A single-threaded event loop on libuv: asyncio's event loop.
 ///
 /// The loop owns a `uv_loop_t` and runs on the thread that calls ``runForever()`` (or
-/// ``runUntilComplete(_:)``, or the top-level ``run(debug:_:)-(_,()->T)``). Callbacks, timers and the jobs of
+/// ``runUntilComplete(_:)-(()->T)``, or the top-level ``run(debug:_:)-5ipmx``). Callbacks, timers and the jobs of
 /// every task created with ``createTask(name:eager:_:)`` run on that thread, in one FIFO.
 ///
 /// Thread safety: the loop is *loop-confined*. From other threads only ``callSoonThreadsafe(_:)``,
@@ -27,7 +27,7 @@ import Musl
 /// use ``createTask(name:eager:_:)`` or `Task(executorPreference: loop)` to stay on the loop.
 ///
 /// A loop that blocks the main thread starves `MainActor`: a `MainActor` hop from loop code never
-/// completes. Run such a loop on a thread of its own with the `async` form of ``run(debug:_:)-(_,()->T)``.
+/// completes. Run such a loop on a thread of its own with the `async` ``run(debug:_:)-9usos``.
 public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     // MARK: libuv
     let uvLoop: UnsafeMutablePointer<uv_loop_t>
@@ -144,7 +144,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     public enum TimeSource: Sendable, Equatable {
         /// `CLOCK_MONOTONIC`: real time.
         case monotonic
-        /// A virtual clock that starts at zero and moves only when the loop jumps it (``autoJump``
+        /// A virtual clock that starts at zero and moves only when the loop jumps it (`autoJump`
         /// true: whenever nothing is ready and a timer is pending, time jumps to that timer) or when a
         /// test advances it (`AsyncioTesting`).
         case virtual(autoJump: Bool)

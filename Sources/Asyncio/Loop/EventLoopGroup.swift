@@ -10,7 +10,7 @@ import Musl
 ///
 /// Every loop is an ordinary ``EventLoop``, confined to its thread. Hand work to the group with
 /// ``next()`` (round robin) and the loop's thread-safe entry points, or with ``submit(_:)``. Servers
-/// started on the group listen on every loop (see `EventLoopGroup.startServer`). ``shutdown(gracePeriod:)``
+/// started on the group listen on every loop (see `EventLoopGroup.startServer`). ``shutdown(gracePeriod:)-git1``
 /// shuts every loop down gracefully — each runs its registered graceful-shutdown work (servers stop
 /// accepting, finish in-flight work within the grace period), cancels its remaining tasks and closes —
 /// and joins the threads.
@@ -79,7 +79,7 @@ public final class EventLoopGroup: Sendable {
         try next().runCoroutineThreadsafe(body)
     }
 
-    /// Whether ``shutdown(gracePeriod:)`` (or ``requestShutdown(gracePeriod:)``) was called.
+    /// Whether ``shutdown(gracePeriod:)-git1`` (or ``requestShutdown(gracePeriod:)``) was called.
     public var isShuttingDown: Bool { state.withLock { $0.shutdownRequested } }
 
     /// Starts shutting every loop down without waiting (safe from any thread, a loop's own included,

@@ -53,7 +53,7 @@ extension EventLoop {
     /// Runs `handler` on the loop thread, as a callback, whenever the process receives `signal`
     /// (asyncio's `loop.add_signal_handler`). Replaces an earlier handler for the same signal.
     /// - Throws: ``SignalHandlerError`` for an invalid number or for `SIGKILL`/`SIGSTOP`, which cannot
-    ///   be caught; ``EventLoopError/wrongThread(_:)`` off the loop thread.
+    ///   be caught; ``EventLoopError/closed``. Off the loop thread it traps.
     public func addSignalHandler(_ signal: Int32, _ handler: @escaping () throws -> Void) throws {
         try checkUsable("addSignalHandler")
         guard signal > 0 && signal < 65 else { throw SignalHandlerError(signal: signal, reason: "invalid signal number") }

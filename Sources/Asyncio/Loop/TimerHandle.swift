@@ -1,5 +1,6 @@
-/// A callback scheduled for a moment in the loop's time, returned by ``EventLoop/callLater(_:_:)`` and
-/// ``EventLoop/callAt(_:_:)``: asyncio's `TimerHandle`.
+/// A callback scheduled for a moment in the loop's time, returned by ``EventLoop/callLater(_:_:)-(Duration,_)``
+/// and ``EventLoop/callAt(_:_:)-(LoopClock.Instant,_)`` (and their `Double`-seconds overloads): asyncio's
+/// `TimerHandle`.
 ///
 /// Loop-confined (`@unchecked Sendable`): its state is only touched on the loop thread; ``cancel()``
 /// from another thread is forwarded to the loop through its thread-safe inbox.
