@@ -111,3 +111,21 @@ nonisolated(nonsending) public func gather<each T>(
     let loop = try EventLoop.running()
     return try await loop.gatherTasks(repeat try loop.createTask(confined: UncheckedBox(each operations)))
 }
+
+/// ``EventLoop/gather(_:)-([Future<T>])`` on the running loop.
+nonisolated(nonsending) public func gather<T>(_ futures: [Future<T>]) async throws -> [T] {
+    try await EventLoop.running().gather(futures)
+}
+
+/// ``EventLoop/gatherResults(_:)-([LoopTask<T>])`` on the running loop (asyncio's
+/// `gather(..., return_exceptions=True)`).
+nonisolated(nonsending) public func gatherResults<T>(_ tasks: [LoopTask<T>]) async throws -> [Result<T, any Error>] {
+    try await EventLoop.running().gatherResults(tasks)
+}
+
+/// ``EventLoop/gatherResults(_:)-([()->T])`` on the running loop.
+nonisolated(nonsending) public func gatherResults<T>(
+    _ operations: [() async throws -> T]
+) async throws -> [Result<T, any Error>] {
+    try await EventLoop.running().gatherResults(operations)
+}
