@@ -36,12 +36,13 @@ public final class LoopTaskGroup: @unchecked Sendable {
         return task
     }
 
-    /// First failure: cancel the body and every other child.
+    /// First failure: cancel every other child, then the body (asyncio's order, so the children's
+    /// cancellations run first).
     func abort() {
         guard state == .open else { return }
         state = .shuttingDown
-        cancelBody()
         cancelChildren()
+        cancelBody()
     }
 
     func cancelChildren() {
