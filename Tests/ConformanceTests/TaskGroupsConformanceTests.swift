@@ -78,7 +78,7 @@ struct TaskGroupsConformanceTests {
                         do { try await sleep(seconds: 10) } catch { throw Boom(name: "error while cancelled") }
                     }
                     try group.createTask { () async throws -> Void in
-                        try await sleep(seconds: 0.02)
+                        try await sleep(seconds: 0.5)
                         throw Boom(name: "second")
                     }
                     try group.createTask { () async throws -> Void in

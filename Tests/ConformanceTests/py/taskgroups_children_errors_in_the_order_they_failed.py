@@ -20,7 +20,7 @@ async def main():
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(fail_when_cancelled("error while cancelled"))
-            group.create_task(fail_after(0.02, "second"))
+            group.create_task(fail_after(0.5, "second"))
             group.create_task(fail_after(0.01, "first"))
     except BaseException as error:
         print(name(error))

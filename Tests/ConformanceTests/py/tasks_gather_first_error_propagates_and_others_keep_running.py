@@ -16,7 +16,7 @@ async def finish_after(delay, label):
 
 
 async def main():
-    slow = asyncio.create_task(finish_after(0.02, "slow"))
+    slow = asyncio.create_task(finish_after(0.5, "slow"))
     try:
         await asyncio.gather(fail_after(0.01), slow)
     except Exception as error:

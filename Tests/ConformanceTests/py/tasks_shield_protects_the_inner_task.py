@@ -11,7 +11,7 @@ async def work(label, delay):
 
 
 async def main():
-    inner = asyncio.create_task(work("inner", 0.02))
+    inner = asyncio.create_task(work("inner", 0.5))
 
     async def waiter():
         return await asyncio.shield(inner)

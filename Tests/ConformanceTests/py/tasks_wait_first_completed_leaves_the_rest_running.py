@@ -14,8 +14,8 @@ async def main():
     b = asyncio.create_task(after(0.03, "b"))
     done, pending = await asyncio.wait([a, b], return_when=asyncio.FIRST_COMPLETED)
     print(f"first completed: done={[t.result() for t in done]} pending={len(pending)}")
-    c = asyncio.create_task(after(0.05, "c"))
-    done, pending = await asyncio.wait([b, c], timeout=0.02)
+    c = asyncio.create_task(after(0.5, "c"))
+    done, pending = await asyncio.wait([b, c], timeout=0.1)
     print(f"timeout: done={sorted(t.result() for t in done)} pending={len(pending)}; c cancelled: {c.cancelled()}")
     await c
 

@@ -15,7 +15,7 @@ async def fail_after(delay):
 
 
 async def main():
-    slow = asyncio.create_task(after(0.05, "slow"))
+    slow = asyncio.create_task(after(0.5, "slow"))
     failing = asyncio.create_task(fail_after(0.02))
     cancelled = asyncio.create_task(after(1, "cancelled"))
     asyncio.get_running_loop().call_later(0.01, cancelled.cancel)
