@@ -153,6 +153,59 @@ struct EventsConformanceTests {
         expectCPythonTrace(events, "events_callback_error_goes_to_exception_handler")
     }
 
+    /// asyncio's `RuntimeError` for a closed loop is ``EventLoopError/closed``.
+    @Test func aClosedLoopRefusesNewWork() async throws {
+        let events = try await traceOnRealLoop { _, events in
+            func attempt(_ label: String, _ action: () throws -> Void) {
+                do {
+                    try action()
+                    events("\(label): ok")
+                } catch EventLoopError.closed {
+                    events("\(label): raises RuntimeError")
+                } catch {
+                    events("\(label): raises \(error)")
+                }
+            }
+            let loop = try EventLoop()
+            events("before close: is_closed=\(py(loop.isClosed)) is_running=\(py(loop.isRunning))")
+            try loop.close()
+            events("after close: is_closed=\(py(loop.isClosed))")
+            attempt("call_soon") { try loop.callSoon { events("never") } }
+            attempt("call_later") { try loop.callLater(1.0) { events("never") } }
+            attempt("call_soon_threadsafe") { try loop.callSoonThreadsafe { events("never") } }
+            attempt("run_forever") { try loop.runForever() }
+            attempt("close again") { try loop.close() }
+        }
+        expectCPythonTrace(events, "events_closed_loop_refuses_new_work")
+    }
+
+    /// asyncio's `RuntimeError('Event loop stopped before Future completed.')` is
+    /// ``EventLoopError/stoppedBeforeComplete``.
+    @Test func runUntilCompleteReturnsTheResultOrThrowsAndTheLoopRunsAgain() async throws {
+        let events = try await traceOnRealLoop { loop, events in
+            events("result: \(try loop.runUntilComplete { () async throws -> Int in try await sleep(for: .zero); return 42 })")
+            do {
+                try loop.runUntilComplete { () async throws -> Void in
+                    try await sleep(for: .zero)
+                    throw Boom()
+                }
+            } catch {
+                events("raised \(errorName(error))")
+            }
+            events("runs again: \(try loop.runUntilComplete { () async throws -> Int in try await sleep(for: .zero); return 42 })")
+            let task = try loop.createTask {
+                loop.stop()
+                try await sleep(seconds: 1)
+            }
+            do { try loop.runUntilComplete(task) } catch EventLoopError.stoppedBeforeComplete {
+                events("stopped first: RuntimeError; task done: \(py(task.isDone))")
+            }
+            task.cancel()
+            try loop.runUntilComplete { try await sleep(for: .zero) }
+        }
+        expectCPythonTrace(events, "events_run_until_complete_returns_or_raises")
+    }
+
     @Test func sleepZeroYieldsExactlyOneIteration() async throws {
         let events = try await trace { loop, events in
             @Sendable func worker(_ label: String) async throws {
@@ -174,11 +227,22 @@ struct EventsConformanceTests {
     }
 }
 
-/// A counting semaphore for threads (explicit synchronisation in tests).
-final class ThreadSignal: @unchecked Sendable {
-    private var semaphore = sem_t()
-    init() { sem_init(&semaphore, 0, 0) }
-    deinit { sem_destroy(&semaphore) }
-    func signal() { sem_post(&semaphore) }
-    func wait() { while sem_wait(&semaphore) != 0 {} }
+/// A counting semaphore for threads (explicit synchronisation in tests). The `sem_t` lives at a fixed
+/// address of its own.
+final class ThreadSignal: Sendable {
+    private nonisolated(unsafe) let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    init() { sem_init(semaphore, 0, 0) }
+    deinit { sem_destroy(semaphore); semaphore.deallocate() }
+    func signal() { sem_post(semaphore) }
+    func wait() { while sem_wait(semaphore) != 0 {} }
+    /// Waits at most `seconds`; returns whether it was signalled.
+    func wait(timeout seconds: Int) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)
+        deadline.tv_sec += seconds
+        while sem_timedwait(semaphore, &deadline) != 0 {
+            if errno == ETIMEDOUT { return false }
+        }
+        return true
+    }
 }

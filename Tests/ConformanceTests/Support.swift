@@ -89,6 +89,22 @@ func traceOnLoopThread(_ body: @escaping @Sendable (TestLoop, Events) throws -> 
     }
 }
 
+/// Runs `body` on a thread of its own with a fresh real-time loop (for tests where other threads wait
+/// on the loop, so virtual time must not jump), closes the loop, and returns the events recorded.
+func traceOnRealLoop(_ body: @escaping @Sendable (EventLoop, Events) throws -> Void) async throws -> [String] {
+    try await withCheckedThrowingContinuation { continuation in
+        spawnThread {
+            continuation.resume(with: Result {
+                let loop = try EventLoop()
+                defer { try? loop.close() }
+                let events = Events()
+                try body(loop, events)
+                return events.lines
+            })
+        }
+    }
+}
+
 /// A loop-confined mutable value shared by a test's tasks and callbacks (all on the loop thread).
 final class Box<Value>: @unchecked Sendable {
     var value: Value

@@ -81,6 +81,28 @@ struct TasksConformanceTests {
         expectCPythonTrace(events, "tasks_catching_cancellation_and_returning_is_not_cancelled")
     }
 
+    /// A deliberate difference (README: `task.cancel(msg)`): Swift cancellation cannot be withdrawn, so
+    /// after catching it every later wait throws again; asyncio lets the task await normally.
+    @Test func tasksAwaitingAgainAfterCatchingCancellation() async throws {
+        let events = try await trace { loop, events in
+            let task = try loop.createTask { () -> String in
+                do { try await sleep(seconds: 10) } catch is CancelledError { events("caught the cancellation") }
+                do {
+                    try await sleep(for: .zero)
+                    events("a later await: ok")
+                } catch {
+                    events("a later await: \(errorName(error))")
+                }
+                return "returned"
+            }
+            try await sleep(for: .zero)
+            task.cancel()
+            events("result: \(try await task.value); cancelled: \(py(task.isCancelled))")
+        }
+        expectSwiftTrace(events, "tasks_awaiting_again_after_catching_cancellation",
+                         differsBecause: "Swift task cancellation is irreversible (no uncancel)")
+    }
+
     @Test func cancellingTheAwaitedTaskCancelsItsAwaiter() async throws {
         let events = try await trace { loop, events in
             let inner = try loop.createTask { try await sleep(seconds: 10) }
@@ -162,6 +184,37 @@ struct TasksConformanceTests {
         expectCPythonTrace(events, "tasks_eager_start_runs_until_the_first_suspension")
     }
 
+    @Test func runCoroutineThreadsafeFromAnotherThreadAndCancellingItsFuture() async throws {
+        let events = try await traceOnRealLoop { loop, events in
+            let started = ThreadSignal(), taskCancelled = ThreadSignal()
+            spawnThread {
+                do {
+                    let doubled = try loop.runCoroutineThreadsafe { () async throws -> Int in
+                        try await sleep(seconds: 0.01)
+                        return 2 * 21
+                    }
+                    events("result: \(try doubled.result(timeout: .seconds(5)))")
+                    do { _ = try loop.runCoroutineThreadsafe { () async throws -> Int in throw Boom() }.result(timeout: .seconds(5)) } catch {
+                        events("error: \(errorName(error))")
+                    }
+                    let future = try loop.runCoroutineThreadsafe {
+                        started.signal()
+                        do { try await sleep(seconds: 10) } catch { taskCancelled.signal(); throw error }
+                    }
+                    started.wait()
+                    future.cancel()
+                    do { try future.result(timeout: .seconds(5)) } catch is CancelledError { events("the future: cancelled") }
+                    events("the task on the loop was cancelled too: \(py(taskCancelled.wait(timeout: 5)))")
+                } catch {
+                    events("unexpected \(error)")
+                }
+                loop.stop()
+            }
+            try loop.runForever()
+        }
+        expectCPythonTrace(events, "tasks_run_coroutine_threadsafe_from_another_thread")
+    }
+
     // MARK: gather
 
     @Test func gatherReturnsResultsInArgumentOrder() async throws {
@@ -230,6 +283,32 @@ struct TasksConformanceTests {
             events("children cancelled: [\(children.map { py($0.isCancelled) }.joined(separator: ", "))]")
         }
         expectCPythonTrace(events, "tasks_cancelling_gather_cancels_its_children")
+    }
+
+    /// Cleanup that awaits after a cancellation runs in `uncancellable { }` in Swift (a cancelled Swift
+    /// task's waits throw again; see tasksAwaitingAgainAfterCatchingCancellation).
+    @Test func cancellingTheGathererWaitsForAChildToEndCancelled() async throws {
+        let events = try await trace { loop, events in
+            @Sendable func child(_ label: String, cleanup: Double) throws -> LoopTask<Void> {
+                try loop.createTask {
+                    do { try await sleep(seconds: 10) } catch {
+                        events("\(label) cancelled")
+                        try await uncancellable { try await sleep(seconds: cleanup) }
+                        events("\(label) cleanup done")
+                        throw error
+                    }
+                }
+            }
+            let children = [try child("child 1", cleanup: 0.01), try child("child 2", cleanup: 0.3)]
+            let outer = try loop.createTask {
+                do { _ = try await gather(children) } catch { events("gatherer saw \(errorName(error))"); throw error }
+            }
+            try await sleep(for: .zero)
+            outer.cancel()
+            _ = try? await outer.value
+            _ = try? await children[1].value
+        }
+        expectCPythonTrace(events, "tasks_cancelling_gather_waits_for_a_child_to_end_cancelled")
     }
 
     // MARK: wait, as_completed, shield
@@ -379,6 +458,38 @@ struct TasksConformanceTests {
             }
         }
         expectCPythonTrace(events, "tasks_wait_for_returns_a_value_produced_despite_the_timeout")
+    }
+
+    @Test func cancellingWaitForWaitsForTheTaskToFinishAndTakesAValueItStillProduced() async throws {
+        let events = try await trace { loop, events in
+            @Sendable func innerBody() async throws -> String {
+                do { try await sleep(seconds: 10) } catch {
+                    events("inner saw \(errorName(error))")
+                    try await uncancellable { try await sleep(seconds: 0.01) }
+                    events("inner cleanup done")
+                    throw error
+                }
+                return "slept"
+            }
+            @Sendable func stubborn() async throws -> String {
+                do { try await sleep(seconds: 10) } catch {
+                    try await uncancellable { try await sleep(seconds: 0.01) }
+                    return "stubborn value"
+                }
+                return "slept"
+            }
+            for body in [innerBody, stubborn] {
+                let inner = try loop.createTask { try await body() }
+                let outer = try loop.createTask {
+                    let result = try await waitFor(inner, timeout: .seconds(5))
+                    events("wait_for returned \(result)")
+                }
+                try await sleep(seconds: 0.01)
+                outer.cancel(message: "stop")
+                do { try await outer.value } catch { events("outer: \(errorName(error)); inner done: \(py(inner.isDone))") }
+            }
+        }
+        expectCPythonTrace(events, "tasks_cancelling_wait_for_waits_for_the_task_to_finish")
     }
 
     @Test func cancellingWaitForCancelsTheAwaitedTask() async throws {

@@ -98,8 +98,9 @@ extension EventLoop {
     /// Waits for `task` (asyncio's `wait_for(task, timeout)`): after `timeout` cancels it, waits until
     /// it has finished, and throws ``TimeoutError`` — unless it finished with a value after all (that
     /// value is returned) or with another error (that error is thrown). Cancelling the waiting task
-    /// cancels `task` too. A zero or negative timeout does not wait: a done task gives its result, a
-    /// pending one is cancelled at once (and awaited, as above).
+    /// cancels `task` too, and likewise waits for it to end before throwing ``CancelledError`` (or
+    /// returning the value it still produced). A zero or negative timeout does not wait: a done task
+    /// gives its result, a pending one is cancelled at once (and awaited, as above).
     nonisolated(nonsending) public func waitFor<T>(_ task: LoopTask<T>, timeout: Duration?) async throws -> T {
         try checkUsable("waitFor")
         if let timeout, timeout <= .zero {
@@ -108,12 +109,23 @@ extension EventLoop {
             return try await resultAfterTimeout(of: task)
         }
         do {
-            try await withTimeout(timeout) { _ in
+            try await withTimeout(timeout) { [self] _ in
                 do {
                     try await task.waitDone()
                 } catch let error as CancelledError {
-                    task.cancel(message: error.message)  // the timeout, or the caller's cancellation
-                    throw error
+                    // The timeout, or the caller's cancellation: cancel the task and wait for it to end,
+                    // as asyncio's `await task` inside the timeout does. A value it still produced wins.
+                    task.cancel(message: error.message)
+                    if !task.isDone {
+                        try await suspendIgnoringCancellation("waitFor") { waiter in
+                            task.future.addDoneCallback { _ in waiter.resume() }
+                        }
+                    }
+                    switch task.future.outcome {
+                    case .success?: return
+                    case .failure(let failure)? where !failure.isCancellation: throw failure
+                    default: throw error
+                    }
                 }
             }
         } catch is TimeoutError {
