@@ -148,3 +148,10 @@ func spawnThread(_ body: @escaping @Sendable () -> Void) {
     precondition(status == 0, "pthread_create failed")
     pthread_detach(thread)
 }
+
+/// A flag set on one thread and read on another.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}

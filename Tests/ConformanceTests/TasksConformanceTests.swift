@@ -187,6 +187,7 @@ struct TasksConformanceTests {
     @Test func runCoroutineThreadsafeFromAnotherThreadAndCancellingItsFuture() async throws {
         let events = try await traceOnRealLoop { loop, events in
             let started = ThreadSignal(), taskCancelled = ThreadSignal()
+            let finished = Flag()
             spawnThread {
                 do {
                     let doubled = try loop.runCoroutineThreadsafe { () async throws -> Int in
@@ -199,11 +200,18 @@ struct TasksConformanceTests {
                     }
                     let future = try loop.runCoroutineThreadsafe {
                         started.signal()
-                        do { try await sleep(seconds: 10) } catch { taskCancelled.signal(); throw error }
+                        do { try await sleep(seconds: 10) } catch {
+                            try await uncancellable { try await sleep(seconds: 0.2) }  // a slow cleanup
+                            finished.set()
+                            taskCancelled.signal()
+                            throw error
+                        }
                     }
                     started.wait()
                     future.cancel()
-                    do { try future.result(timeout: .seconds(5)) } catch is CancelledError { events("the future: cancelled") }
+                    do { try future.result(timeout: .seconds(5)) } catch is CancelledError {
+                        events("the future: cancelled; the task finished already: \(py(finished.isSet))")
+                    }
                     events("the task on the loop was cancelled too: \(py(taskCancelled.wait(timeout: 5)))")
                 } catch {
                     events("unexpected \(error)")

@@ -25,6 +25,7 @@ async def forever():
     try:
         await asyncio.sleep(10)
     except asyncio.CancelledError:
+        await asyncio.sleep(0.2)  # a slow cleanup: the future does not wait for it
         task_cancelled.set()
         raise
 
@@ -41,7 +42,7 @@ def other_thread():
     try:
         future.result(timeout=5)
     except concurrent.futures.CancelledError:
-        print("the future: cancelled")
+        print(f"the future: cancelled; the task finished already: {task_cancelled.is_set()}")
     print(f"the task on the loop was cancelled too: {task_cancelled.wait(5)}")
     loop.call_soon_threadsafe(loop.stop)
 
