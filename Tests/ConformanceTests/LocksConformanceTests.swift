@@ -335,4 +335,137 @@ struct LocksConformanceTests {
         }
         expectCPythonTrace(events, "locks_barrier_abort_breaks_it")
     }
+
+    @Test func aNotifiedConditionWaiterCancelledBeforeItRanPassesTheWakeupOn() async throws {
+        let events = try await trace { loop, events in
+            let condition = Condition()
+            @Sendable func waiter(_ label: String) throws -> LoopTask<Void> {
+                try loop.createTask {
+                    do {
+                        try await condition.withLock {
+                            try await condition.wait()
+                            events("\(label) woke")
+                        }
+                    } catch {
+                        events("\(label): \(errorName(error))")
+                        throw error
+                    }
+                }
+            }
+            let first = try waiter("first"), second = try waiter("second")
+            try await sleep(for: .zero)
+            try await condition.withLock {
+                try condition.notify(1)
+                first.cancel()
+            }
+            try await second.value
+            events("first cancelled: \(py(first.isCancelled)); locked: \(py(condition.isLocked))")
+        }
+        expectCPythonTrace(events, "locks_condition_notified_waiter_cancelled_passes_the_wakeup_on")
+    }
+
+    @Test func aBarrierWaiterCancelledBeforeTheRoundIsFullLeavesIt() async throws {
+        let events = try await trace { loop, events in
+            let barrier = Barrier(parties: 3)
+            @Sendable func worker(_ label: String) throws -> LoopTask<Void> {
+                try loop.createTask {
+                    _ = try await barrier.wait()
+                    events("\(label) passed")
+                }
+            }
+            let first = try worker("first")
+            try await sleep(for: .zero)
+            let second = try worker("second")
+            try await sleep(for: .zero)
+            events("n_waiting: \(barrier.waitingCount)")
+            first.cancel()
+            try await sleep(for: .zero)
+            events("after a cancellation, n_waiting: \(barrier.waitingCount)")
+            let third = try worker("third")
+            try await sleep(for: .zero)
+            events("n_waiting: \(barrier.waitingCount)")
+            let fourth = try worker("fourth")
+            _ = try await gather([second, third, fourth])
+            events("n_waiting: \(barrier.waitingCount); broken: \(py(barrier.isBroken)); first cancelled: \(py(first.isCancelled))")
+        }
+        expectCPythonTrace(events, "locks_barrier_cancelled_waiter_leaves_the_round")
+    }
+
+    @Test func eventSetThenClearStillWakesTheWaiters() async throws {
+        let events = try await trace { loop, events in
+            let event = Event()
+            let tasks = try (0..<2).map { i in
+                try loop.createTask {
+                    try await event.wait()
+                    events("waiter \(i) woke; is_set now: \(py(event.isSet))")
+                }
+            }
+            try await sleep(for: .zero)
+            event.set()
+            event.clear()
+            _ = try await gather(tasks)
+        }
+        expectCPythonTrace(events, "locks_event_set_then_clear_still_wakes_the_waiters")
+    }
+
+    /// Permits released while a woken waiter has not run yet keep it ahead of newcomers (`isLocked`
+    /// stays true, as asyncio's `locked()`); when it runs it wakes the next waiters while permits are
+    /// left (asyncio's `acquire` finally-clause).
+    @Test func semaphorePermitsReleasedWhileAWokenWaiterHasNotRunKeepTheFIFOOrder() async throws {
+        let events = try await trace { loop, events in
+            do {  // CPython's test_acquire_fifo_order_2
+                let sem = Semaphore(1), result = Box<[String]>([])
+                let tasks = [
+                    try loop.createTask { try await sem.acquire(); result.value.append("1") },
+                    try loop.createTask {
+                        try await sem.acquire()
+                        result.value.append("2")
+                        try sem.release()
+                        try await sem.acquire()
+                        result.value.append("4")
+                    },
+                    try loop.createTask { try await sem.acquire(); result.value.append("3") },
+                ]
+                try await sleep(for: .zero)
+                try sem.release()
+                try sem.release()
+                _ = try await gather(tasks)
+                events("fifo order 2: [\(result.value.joined(separator: ", "))]")
+            }
+            do {  // test_acquire_fifo_order_3
+                let sem = Semaphore(0), result = Box<[String]>([])
+                let tasks = try (1...3).map { i in try loop.createTask { try await sem.acquire(); result.value.append("\(i)") } }
+                try await sleep(for: .zero)
+                tasks[0].cancel()
+                try await sleep(for: .zero)
+                try sem.release()
+                try sem.release()
+                _ = try await gatherResults(tasks)
+                events("fifo order 3: [\(result.value.joined(separator: ", "))]")
+            }
+            do {  // test_acquire_fifo_order_4
+                let sem = Semaphore(0), result = Box<[String]>([]), extra = Box<[LoopTask<Void>]>([])
+                let tasks = [
+                    try loop.createTask {
+                        try await sem.acquire()
+                        extra.value.append(try loop.createTask { result.value.append("4") })
+                        result.value.append("1")
+                    },
+                    try loop.createTask {
+                        try sem.release()
+                        try sem.release()
+                        try sem.release()
+                        result.value.append("'locked after three releases: \(py(sem.isLocked))'")
+                        try await sem.acquire()
+                        result.value.append("2")
+                    },
+                    try loop.createTask { try await sem.acquire(); result.value.append("3") },
+                ]
+                _ = try await gather(tasks)
+                _ = try await gather(extra.value)
+                events("fifo order 4: [\(result.value.joined(separator: ", "))]")
+            }
+        }
+        expectCPythonTrace(events, "locks_semaphore_woken_waiters_keep_their_turn")
+    }
 }

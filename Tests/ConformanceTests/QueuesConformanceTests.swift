@@ -163,4 +163,30 @@ struct QueuesConformanceTests {
         }
         expectCPythonTrace(events, "queues_shutdown_wakes_getters_and_putters")
     }
+
+    @Test func aPutterCancelledWhileTheQueueIsFullPutsNothing() async throws {
+        let events = try await trace { loop, events in
+            let queue = Queue<String>(maxsize: 1)
+            try queue.putNowait("first")
+            @Sendable func putter(_ item: String) throws -> LoopTask<Void> {
+                try loop.createTask {
+                    do {
+                        try await queue.put(item)
+                        events("put \(item)")
+                    } catch {
+                        events("putter of \(item): \(errorName(error))")
+                        throw error
+                    }
+                }
+            }
+            let cancelled = try putter("cancelled"), kept = try putter("kept")
+            try await sleep(for: .zero)
+            cancelled.cancel()
+            try await sleep(for: .zero)
+            events("got \(try queue.getNowait())")
+            try await kept.value
+            events("got \(try queue.getNowait()); qsize: \(queue.count)")
+        }
+        expectCPythonTrace(events, "queues_cancelled_putter_puts_nothing")
+    }
 }

@@ -93,6 +93,16 @@ struct StreamsConformanceTests {
         }
         expectCPythonTrace(events, "streams_unix_server_replaces_a_stale_socket_file")
     }
+
+    @Test func readAtMostNReadExactlyAndReadUntilAMultiByteSeparator() async throws {
+        let events = try await withPayload("abcdefghij--end--tail") { reader, events in
+            events("read(3): \(pyBytes(try await reader.read(3)))")
+            events("readexactly(2): \(pyBytes(try await reader.readExactly(2)))")
+            events("readuntil('--end--'): \(pyBytes(try await reader.readUntil(Array("--end--".utf8))))")
+            events("read(): \(pyBytes(try await reader.read())); at_eof: \(py(reader.atEOF))")
+        }
+        expectCPythonTrace(events, "streams_read_n_and_readuntil")
+    }
 }
 
 /// Bytes as Python prints `bytes.decode()!r`: `'line\n'`.

@@ -512,6 +512,37 @@ struct TasksConformanceTests {
         }
         expectCPythonTrace(events, "tasks_cancelling_wait_for_cancels_the_task")
     }
+
+    @Test func aTaskCancelledAfterItsWakeupWasScheduledStillGetsTheCancellation() async throws {
+        let events = try await trace { loop, events in
+            let future = Future<Int>(loop: loop)
+            let task = try loop.createTask {
+                do { events("waiter got \(try await future.value)") } catch {
+                    events("waiter: \(errorName(error))")
+                    throw error
+                }
+            }
+            try await sleep(for: .zero)
+            try future.setResult(1)
+            task.cancel(message: "late")
+            _ = try? await task.value
+            events("task cancelled: \(py(task.isCancelled)); future result: \(try future.result())")
+        }
+        expectCPythonTrace(events, "tasks_cancel_after_the_wakeup_was_scheduled")
+    }
+
+    @Test func allTasksHoldsThePendingTasksAndCurrentTaskIsNilInACallback() async throws {
+        let events = try await trace { loop, events in
+            let sleeper = try loop.createTask(name: "sleeper") { try await sleep(seconds: 1) }
+            let done = try loop.createTask(name: "done") { try await sleep(for: .zero) }
+            try await done.value
+            events("pending tasks: \(pyList(loop.allTasks().map(\.name).sorted()))")
+            try loop.callSoon { events("current task in a callback: \(currentTask().map { $0.name } ?? "None")") }
+            try await sleep(for: .zero)
+            sleeper.cancel()
+        }
+        expectCPythonTrace(events, "tasks_all_tasks_and_current_task")
+    }
 }
 
 /// A Python list of strings as `print` shows it: `['a', 'b']`.
