@@ -157,4 +157,39 @@ struct TaskGroupsConformanceTests {
         }
         expectCPythonTrace(events, "taskgroups_a_cancelled_child_is_not_an_error")
     }
+
+    @Test func childErrorsWinOverTheParentsCancellation() async throws {
+        let events = try await trace { loop, events in
+            let task = try loop.createTask {
+                try await taskGroup { group in
+                    try group.createTask { () async throws -> Void in
+                        do { try await sleep(seconds: 10) } catch { throw Boom(name: "failed while cancelled") }
+                    }
+                    try await sleep(seconds: 10)
+                }
+            }
+            try await sleep(seconds: 0.01)
+            task.cancel()
+            do { try await task.value } catch { events("runner raised \(errorName(error))") }
+        }
+        expectCPythonTrace(events, "taskgroups_errors_win_over_the_parents_cancellation")
+    }
+
+    @Test func aChildCanAddTasksWhileTheGroupWaitsForItsChildren() async throws {
+        let events = try await trace { loop, events in
+            try await taskGroup { group in
+                try group.createTask {
+                    try await sleep(seconds: 0.01)
+                    try group.createTask {
+                        try await sleep(seconds: 0.01)
+                        events("late task finished")
+                    }
+                    events("spawner added a task")
+                }
+                events("body returns")
+            }
+            events("the block ended after the late task")
+        }
+        expectCPythonTrace(events, "taskgroups_a_child_can_add_tasks_while_the_group_waits")
+    }
 }

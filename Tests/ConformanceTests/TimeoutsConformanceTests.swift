@@ -152,6 +152,17 @@ struct TimeoutsConformanceTests {
         }
         expectCPythonTrace(events, "timeouts_other_errors_and_outer_cancellation_pass_through")
     }
+
+    @Test func aBodyThatSwallowsTheExpiryEndsTheScopeNormally() async throws {
+        let events = try await trace { loop, events in
+            let scope = try await withTimeout(.milliseconds(10)) { scope in
+                do { try await sleep(seconds: 10) } catch is CancelledError { events("body swallowed the cancellation") }
+                return scope
+            }
+            events("the block ended normally; expired: \(py(scope.expired))")
+        }
+        expectCPythonTrace(events, "timeouts_a_body_that_swallows_the_expiry_returns")
+    }
 }
 
 /// Seconds rounded as Python's `round(x, 2)` prints them.
