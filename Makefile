@@ -1,8 +1,10 @@
 # The two set-up commands of the README: `make run` (the tour) and `make test` (the test suite).
 # Both install libuv (Debian's libuv1-dev) first when pkg-config cannot find it.
+# `make conformance-check` runs the Python twins of Tests/ConformanceTests under CPython >= 3.12 and
+# compares their traces with the ones the Swift conformance tests expect.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test docs bench sanitize tsan asan fuzz
+.PHONY: deps run test docs conformance-check bench sanitize tsan asan fuzz
 deps:
 	@if ! pkg-config --exists libuv 2>/dev/null; then \
 	  echo "Installing libuv1-dev (and pkg-config) with apt-get..."; \
@@ -34,6 +36,9 @@ docs: deps
 	@if [ -s $(DOCS_LOG).new ]; then \
 	  echo "make docs: new documentation warnings (see the log above for where):"; cat $(DOCS_LOG).new; exit 1; \
 	fi
+
+conformance-check:
+	bash Tests/ConformanceTests/conformance-check.sh
 
 bench: deps
 	bash Benchmarks/compare.sh

@@ -63,6 +63,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AsyncioTourTests", dependencies: ["AsyncioTour"], exclude: ["Expected"]),
+        // Behaviours of CPython's test_asyncio; each trace in traces/ is also checked against CPython
+        // by its Python twin in py/ (`make conformance-check`).
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["Asyncio", "AsyncioTesting"],
+            exclude: ["py", "traces", "conformance-check.sh"]
+        ),
         .testTarget(
             name: "AsyncioTestingTests",
             dependencies: [

@@ -7,6 +7,7 @@ extension EventLoop: SerialExecutor, TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         if isOnLoopThread && !isClosed {
+            admitArrivals()
             ready.append(.job(job))
         } else if !inbox.push(.job(job)) {
             log.error("A task step was enqueued on a closed event loop; that task never resumes")

@@ -8,17 +8,29 @@ func watchCompletion(of tasks: [any AnyLoopTask], _ onEach: @escaping (Int, (any
 }
 
 extension EventLoop {
-    /// Waits (cancellably) until `isComplete` is true, re-checking each time one of `tasks` finishes;
-    /// if the waiting task is cancelled, `onCancel` runs first.
+    /// Waits (cancellably) until `isComplete` is true, re-checking each time one of `tasks` finishes.
+    /// If the waiting task is cancelled, `onCancel` runs first (it cancels the tasks); then, when
+    /// `settledAfterCancel` is given, the wait goes on, ignoring cancellation, until it holds, before
+    /// ``CancelledError`` is thrown: asyncio's gathering future ends only once a child has ended
+    /// cancelled (or, with `return_exceptions`, once every child has ended).
     nonisolated(nonsending) func waitForTasks(
         _ tasks: [any AnyLoopTask], _ what: String, until isComplete: @escaping (_ failure: (any Error)?) -> Bool,
-        onCancel: @escaping () -> Void = {}
+        onCancel: @escaping () -> Void = {}, settledAfterCancel: (() -> Bool)? = nil
     ) async throws {
-        try await suspend(what) { waiter in
-            watchCompletion(of: tasks) { _, failure in
-                if isComplete(failure) { waiter.resume() }
+        do {
+            try await suspend(what) { waiter in
+                watchCompletion(of: tasks) { _, failure in
+                    if isComplete(failure) { waiter.resume() }
+                }
+                waiter.onCancel = onCancel
             }
-            waiter.onCancel = onCancel
+        } catch let cancelled as CancelledError {
+            if let settledAfterCancel, !settledAfterCancel() {
+                try await suspendIgnoringCancellation(what) { waiter in
+                    watchCompletion(of: tasks) { _, _ in if settledAfterCancel() { waiter.resume() } }
+                }
+            }
+            throw cancelled
         }
     }
 }

@@ -33,3 +33,17 @@ extension EventLoop {
         return (result, start.duration(to: clock.now))
     }
 }
+
+/// ``EventLoop/retrying(attempts:delay:backoff:onRetry:_:)`` on the running loop.
+nonisolated(nonsending) public func retrying<T>(
+    attempts: Int, delay: Duration = .zero, backoff: Double = 1,
+    onRetry: (_ attempt: Int, _ error: any Error) -> Void = { _, _ in },
+    _ operation: () async throws -> T
+) async throws -> T {
+    try await EventLoop.running().retrying(attempts: attempts, delay: delay, backoff: backoff, onRetry: onRetry, operation)
+}
+
+/// ``EventLoop/timed(_:)`` on the running loop.
+nonisolated(nonsending) public func timed<T>(_ operation: () async throws -> T) async throws -> (result: T, duration: Duration) {
+    try await EventLoop.running().timed(operation)
+}

@@ -33,7 +33,7 @@ extension EventLoop {
             try await suspend("wait") { waiter in
                 watchCompletion(of: tasks) { _, _ in if satisfied() { waiter.resume() } }
                 if let timeout {
-                    timer = scheduleTimer(at: nowNanoseconds &+ timeout.clampedNanoseconds) { waiter.resume() }
+                    timer = scheduleTimer(at: deadline(after: timeout.signedNanoseconds)) { waiter.resume() }
                 }
             }
             timer?.cancel()
@@ -67,6 +67,28 @@ extension EventLoop {
         try checkUsable("shield")
         return try await shield(createTask(operation))
     }
+}
+
+/// ``EventLoop/wait(_:timeout:returnWhen:)`` on the running loop (asyncio's `asyncio.wait`).
+nonisolated(nonsending) public func wait<T>(
+    _ tasks: [LoopTask<T>], timeout: Duration? = nil, returnWhen: ReturnWhen = .allCompleted
+) async throws -> (done: [LoopTask<T>], pending: [LoopTask<T>]) {
+    try await EventLoop.running().wait(tasks, timeout: timeout, returnWhen: returnWhen)
+}
+
+/// ``EventLoop/asCompleted(_:timeout:)`` on the running loop (asyncio's `asyncio.as_completed`).
+public func asCompleted<T>(_ tasks: [LoopTask<T>], timeout: Duration? = nil) throws -> AsCompleted<T> {
+    try EventLoop.running().asCompleted(tasks, timeout: timeout)
+}
+
+/// ``EventLoop/shield(_:)-(LoopTask<T>)`` on the running loop (asyncio's `asyncio.shield`).
+nonisolated(nonsending) public func shield<T>(_ task: LoopTask<T>) async throws -> T {
+    try await EventLoop.running().shield(task)
+}
+
+/// ``EventLoop/shield(_:)-(()->T)`` on the running loop.
+nonisolated(nonsending) public func shield<T>(_ operation: sending @escaping () async throws -> T) async throws -> T {
+    try await EventLoop.running().shield(operation)
 }
 
 /// The tasks of ``EventLoop/asCompleted(_:timeout:)`` in completion order.
