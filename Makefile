@@ -2,7 +2,7 @@
 # Both install libuv (Debian's libuv1-dev) first when pkg-config cannot find it.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test bench
+.PHONY: deps run test bench sanitize tsan asan
 deps:
 	@if ! pkg-config --exists libuv 2>/dev/null; then \
 	  echo "Installing libuv1-dev (and pkg-config) with apt-get..."; \
@@ -18,3 +18,18 @@ test: deps
 
 bench: deps
 	bash Benchmarks/compare.sh
+
+# The whole suite under ThreadSanitizer and AddressSanitizer (LeakSanitizer included), each in its
+# own build directory; any report fails the run. CI runs it after `make test`.
+# halt_on_error: the first report ends the run with a failure, never a warning lost in the log.
+TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1
+ASAN_OPTIONS ?= halt_on_error=1 detect_leaks=1 detect_stack_use_after_return=0
+sanitize: tsan asan
+
+tsan: deps
+	swift build --build-tests --sanitize=thread --build-path .build-tsan
+	TSAN_OPTIONS="$(TSAN_OPTIONS)" swift test --skip-build --sanitize=thread --build-path .build-tsan
+
+asan: deps
+	swift build --build-tests --sanitize=address --build-path .build-asan
+	ASAN_OPTIONS="$(ASAN_OPTIONS)" swift test --skip-build --sanitize=address --build-path .build-asan

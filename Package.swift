@@ -32,7 +32,7 @@ let package = Package(
         ),
         .target(name: "AsyncioTesting", dependencies: ["Asyncio"]),
         .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting"]),
-        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio", "AsyncioTesting"]),
+        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio", "AsyncioTesting"], exclude: ["py"]),
         .testTarget(name: "AsyncioTourTests", dependencies: ["AsyncioTour"], exclude: ["Expected"]),
         .testTarget(
             name: "AsyncioTestingTests",

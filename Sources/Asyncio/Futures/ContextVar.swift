@@ -80,11 +80,22 @@ final class ExecutionContext: @unchecked Sendable {
     /// The process-wide root, for code outside loop tasks and captured callbacks.
     private static let root = Mutex<ExecutionContextBox>(ExecutionContextBox())
 
-    /// Runs `body` with the current context: the callback's, else the loop task's, else the root.
+    /// Runs `body` with the current context: the callback's, else the loop task's, else — on a loop
+    /// thread — the fresh context of the callback running now (so that a `set` in a callback scheduled
+    /// before any variable was set stays in that callback, as in asyncio, where every callback runs in
+    /// a context of its own), else the process-wide root.
     static func withCurrent<R>(_ body: (ExecutionContext) -> R) -> R {
         if let context = callbackContext { return body(context) }
         if let task = TaskContext.current { return body(task.executionContext) }
+        if let loop = EventLoop.current { return body(loop.ambientContext) }
         return root.withLock { body($0.context) }
+    }
+
+    /// Runs `body` in `context` (a captured copy), or as is when nothing was captured.
+    @inline(__always)
+    static func run<R>(in context: ExecutionContext?, _ body: () throws -> R) rethrows -> R {
+        guard let context else { return try body() }
+        return try $callbackContext.withValue(context) { try body() }
     }
 
     /// A copy of the current context to hand to a new task or callback, or nil while no variable was

@@ -29,9 +29,10 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) private var cancelledWaiters = 0
     @exclusivity(unchecked) private var nextEntryID = 0
     @exclusivity(unchecked) private var errorRetrieved = false
-    /// The task the future belongs to, if any (named in reports: "Task 'name' exception ...").
-    unowned(unsafe) var owner: TaskRecord?
-    var ownerDescription: String? { owner.map { "Task '\($0.task.name)'" } }
+    /// The record of the task the future belongs to, if any (named in reports: "Task 'name' exception
+    /// ..."). Strong: the record never holds the future, so the two can be freed in any order.
+    var owner: TaskRecord?
+    var ownerDescription: String? { owner.map { "Task '\($0.name)'" } }
 
     /// Creates a pending future on `loop` (asyncio's `loop.create_future()`).
     public init(loop: EventLoop) {
@@ -41,21 +42,22 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     deinit {
         if status == .error, !errorRetrieved, let error = storedError {
             let what = ownerDescription.map { "\($0) exception was never retrieved" } ?? "Future exception was never retrieved"
-            loop.callExceptionHandler(ExceptionContext(message: what, error: error, source: ownerDescription))
+            loop.report(ExceptionContext(message: what, error: error, source: ownerDescription))
         }
     }
 
     // MARK: state
 
     /// Whether the future has a result, an error, or was cancelled.
-    public var isDone: Bool { status != .pending }
+    public var isDone: Bool { loop.preconditionOnLoopThread("Future.isDone"); return status != .pending }
 
     /// Whether the future was cancelled.
-    public var isCancelled: Bool { status == .cancelled }
+    public var isCancelled: Bool { loop.preconditionOnLoopThread("Future.isCancelled"); return status == .cancelled }
 
     /// The result. Throws the future's error, ``CancelledError`` if it was cancelled, or
     /// ``InvalidStateError`` if it is not done yet (asyncio's `result()`).
     public func result() throws -> Value {
+        loop.preconditionOnLoopThread("Future.result")
         switch status {
         case .pending: throw InvalidStateError("Result is not set.")
         case .result: return storedValue!
@@ -67,6 +69,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// The error, or nil if the future has a result (asyncio's `exception()`). Throws
     /// ``CancelledError`` if cancelled, ``InvalidStateError`` if not done.
     public func error() throws -> (any Error)? {
+        loop.preconditionOnLoopThread("Future.error")
         switch status {
         case .pending: throw InvalidStateError("Exception is not set.")
         case .result: return nil
@@ -88,6 +91,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// The outcome as a `Result` (cancellation as ``CancelledError``), or nil while pending. Counts as
     /// retrieving an error.
     public var outcome: Result<Value, any Error>? {
+        loop.preconditionOnLoopThread("Future.outcome")
         switch status {
         case .pending: return nil
         case .result: return .success(storedValue!)
@@ -100,14 +104,14 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// Completes the future with `value`.
     /// - Throws: ``InvalidStateError`` if it is already done; ``EventLoopError/wrongThread(_:)`` off the loop.
     public func setResult(_ value: Value) throws {
-        try checkSettable()
+        try checkSettable("setResult")
         complete(value: value)
     }
 
     /// Completes the future with `error`.
     /// - Throws: ``InvalidStateError`` if it is already done; ``EventLoopError/wrongThread(_:)`` off the loop.
     public func setError(_ error: any Error) throws {
-        try checkSettable()
+        try checkSettable("setError")
         complete(error: error)
     }
 
@@ -115,14 +119,14 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// already done (asyncio's `cancel(msg=)`). Must be called on the loop thread.
     @discardableResult
     public func cancel(message: String? = nil) -> Bool {
-        guard !isDone else { return false }
-        precondition(loop.isOnLoopThread, "Future.cancel must be called on its loop's thread")
+        loop.preconditionOnLoopThread("Future.cancel")
+        guard status == .pending else { return false }
         complete(cancelled: message)
         return true
     }
 
-    private func checkSettable() throws {
-        loop.preconditionOnLoopThread("Future.setResult")
+    private func checkSettable(_ what: StaticString) throws {
+        loop.preconditionOnLoopThread("Future.\(what)")
         guard !isDone else { throw InvalidStateError("invalid state: the future is already done") }
     }
 
@@ -194,10 +198,16 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     // MARK: callbacks
 
     /// Adds a callback run (through `callSoon`) when the future is done, or soon if it already is.
+    /// It runs in a copy of the context-variable values current when it was added (asyncio's
+    /// `add_done_callback(cb, context=None)`): a ``ContextVar/set(_:)`` inside it stays inside it.
     /// Returns an id for ``removeDoneCallback(_:)``.
     @discardableResult
     public func addDoneCallback(_ callback: @escaping (Future<Value>) -> Void) -> Int {
-        onDone { callback(unsafeDowncast($0, to: Future<Value>.self)) }
+        loop.preconditionOnLoopThread("Future.addDoneCallback")
+        let context = ExecutionContext.captureIfInUse()
+        return onDone { future in
+            ExecutionContext.run(in: context) { callback(unsafeDowncast(future, to: Future<Value>.self)) }
+        }
     }
 
     /// ``addDoneCallback(_:)`` for the runtime's own callbacks, which do not need the future typed:
@@ -216,7 +226,10 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// Removes a callback added with ``addDoneCallback(_:)`` that has not been scheduled yet. Returns
     /// whether it was found.
     @discardableResult
-    public func removeDoneCallback(_ id: Int) -> Bool { removeCallback(id) }
+    public func removeDoneCallback(_ id: Int) -> Bool {
+        loop.preconditionOnLoopThread("Future.removeDoneCallback")
+        return removeCallback(id)
+    }
 
     // MARK: awaiting
 
@@ -226,7 +239,8 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// without that (the building block of `shield`, `wait` and `gather`).
     nonisolated(nonsending) public var value: Value {
         get async throws {
-            if !isDone { try await waitUntilDone(cancellingFuture: true) }
+            loop.preconditionOnLoopThread("Future.value")
+            if status == .pending { try await waitUntilDone(cancellingFuture: true) }
             return try result()
         }
     }
@@ -234,7 +248,18 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// Waits until the future is done without reading it; cancelling the waiting task leaves the future
     /// alone and throws ``CancelledError``.
     nonisolated(nonsending) public func waitDone() async throws {
-        if !isDone { try await waitUntilDone(cancellingFuture: false) }
+        loop.preconditionOnLoopThread("Future.waitDone")
+        if status == .pending { try await waitUntilDone(cancellingFuture: false) }
+    }
+
+    /// Waits until the future is done, whatever happens to the calling task (a cancellation of the
+    /// caller is not delivered by this wait).
+    nonisolated(nonsending) func waitDoneIgnoringCancellation() async throws {
+        if isDone { return }
+        try await loop.suspendIgnoringCancellation("Future.value") { waiter in
+            nextEntryID += 1
+            append(.waiter(nextEntryID, waiter))
+        }
     }
 
     nonisolated(nonsending) private func waitUntilDone(cancellingFuture: Bool) async throws {
@@ -249,7 +274,9 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
+    /// Safe from any thread: the state is shown only on the loop's thread.
     public var description: String {
+        guard loop.isOnLoopThread else { return "Future(\(Value.self))" }
         switch status {
         case .pending: return "Future(pending)"
         case .result: return "Future(result: \(storedValue!))"

@@ -20,14 +20,36 @@ enum TaskContext {
     /// The record of the loop task whose body (or a child of it: `async let`, task-group children)
     /// is running.
     @TaskLocal static var current: TaskRecord?
+
+    /// The ``CancelledError`` a wait throws because the calling task was cancelled: it carries the
+    /// task's cancel message and counts as delivered (see ``TaskRecord/cancellationDelivered``).
+    static func cancellation() -> CancelledError {
+        let record = current
+        record?.cancellationDelivered = true
+        return CancelledError(message: record?.cancelMessage)
+    }
 }
 
 /// The non-generic state of a loop task, reachable from its body through ``TaskContext`` without a
 /// dynamic cast. Loop-confined, hence `@unchecked Sendable`.
+///
+/// Ownership: the task holds its future and its record; the future holds the record (to name the
+/// task in reports); the record holds the task only while it is pending (``registered``, the loop's
+/// registry), so a finished task and its future can be freed in any order, and code that outlives the
+/// task (a `Task {}` that inherited ``TaskContext``, a future kept after its task was dropped) reads
+/// only the record, never a freed task.
 final class TaskRecord: @unchecked Sendable {
-    /// The task it belongs to (unowned: the task owns the record).
-    unowned(unsafe) var task: (any AnyLoopTask)!
+    /// The name given at creation, if any.
+    let explicitName: String?
+    /// The loop's task counter at creation ("Task-N").
+    let number: Int
     @exclusivity(unchecked) var cancelMessage: String?
+    /// Whether ``LoopTask/cancel(message:)`` was called.
+    @exclusivity(unchecked) var cancelRequested = false
+    /// Whether one of the task's waits threw ``CancelledError`` because of that request (asyncio: the
+    /// `CancelledError` was thrown into the coroutine). A task whose cancellation was requested and
+    /// that returns a value without this ends cancelled, as in asyncio.
+    @exclusivity(unchecked) var cancellationDelivered = false
     @exclusivity(unchecked) var waitingOn: String?
     /// Context-variable values: a copy of the creator's, or made lazily empty.
     @exclusivity(unchecked) var context: ExecutionContext?
@@ -35,9 +57,22 @@ final class TaskRecord: @unchecked Sendable {
     /// While the task is pending: the task, held by the loop's registry, and its neighbours there.
     @exclusivity(unchecked) var registered: (any AnyLoopTask)?
     @exclusivity(unchecked) var nextPending: TaskRecord?
+    /// Invariant that makes `unowned(unsafe)` safe here: `previousPending` is non-nil only while this
+    /// record is in the loop's pending list, and then it names the record before it, which the list
+    /// holds strongly (through its own predecessor's `nextPending`, or the loop's `firstPendingTask`).
+    /// `unregister` clears it, and fixes the neighbours, before a record leaves the list; it is read
+    /// only by `register`/`unregister` on the loop thread. (A weak reference would cost a side-table
+    /// allocation per task.)
     @exclusivity(unchecked) unowned(unsafe) var previousPending: TaskRecord?
 
-    init(context: ExecutionContext?) { self.context = context }
+    init(name: String?, number: Int, context: ExecutionContext?) {
+        explicitName = name
+        self.number = number
+        self.context = context
+    }
+
+    /// The task's name ("Task-N" unless given; formatted only when asked for).
+    var name: String { explicitName ?? "Task-\(number)" }
 
     var executionContext: ExecutionContext {
         if let context { return context }
@@ -49,7 +84,10 @@ final class TaskRecord: @unchecked Sendable {
 
 /// The loop task running the calling code, if any (asyncio's `current_task()`). Child tasks (`async
 /// let`, task-group children) report the loop task that created them.
-public func currentTask() -> (any AnyLoopTask)? { TaskContext.current?.task }
+///
+/// Code that outlives its loop task (a bare `Task {}` inherits task-locals, so it may still run after
+/// the loop task finished) gets nil.
+public func currentTask() -> (any AnyLoopTask)? { TaskContext.current?.registered }
 
 /// A Swift task that runs on an event loop and has a future's API (asyncio's `Task`).
 ///
@@ -64,52 +102,53 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// The task's result, as a future.
     public let future: Future<Value>
     /// The task's name ("Task-N" unless given; formatted only when asked for).
-    public var name: String { explicitName ?? "Task-\(number)" }
-    private let explicitName: String?
-    private let number: Int
+    public var name: String { record.name }
     /// The loop the task runs on.
     public var loop: EventLoop { future.loop }
     /// The message of the last cancellation request.
-    public var cancelMessage: String? { record.cancelMessage }
+    public var cancelMessage: String? { loop.preconditionOnLoopThread("LoopTask.cancelMessage"); return record.cancelMessage }
     /// What the task waits on now, if it is suspended on the loop.
-    public var waitingOn: String? { record.waitingOn }
+    public var waitingOn: String? { loop.preconditionOnLoopThread("LoopTask.waitingOn"); return record.waitingOn }
     var swiftTask: Task<Void, Never>?
     let record: TaskRecord
 
     init(loop: EventLoop, name: String?, number: Int) {
         future = Future(loop: loop)
-        explicitName = name
-        self.number = number
-        record = TaskRecord(context: ExecutionContext.captureIfInUse())
-        record.task = self
+        record = TaskRecord(name: name, number: number, context: ExecutionContext.captureIfInUse())
         future.owner = record
     }
 
     /// Whether the task finished.
-    public var isDone: Bool { future.isDone }
+    public var isDone: Bool { loop.preconditionOnLoopThread("LoopTask.isDone"); return future.status != .pending }
     /// Whether the task ended cancelled.
-    public var isCancelled: Bool { future.isCancelled }
+    public var isCancelled: Bool { loop.preconditionOnLoopThread("LoopTask.isCancelled"); return future.status == .cancelled }
 
     /// Requests cancellation with an optional message (asyncio's `cancel(msg=)`): the task's current or
     /// next wait throws ``CancelledError`` carrying `message`. Returns false if the task is already done.
     @discardableResult
     public func cancel(message: String? = nil) -> Bool {
-        guard !isDone else { return false }
+        loop.preconditionOnLoopThread("LoopTask.cancel")
+        guard future.status == .pending else { return false }
         record.cancelMessage = message
+        record.cancelRequested = true
         swiftTask?.cancel()
         return true
     }
 
     /// Waits for the task and returns its result, or throws its error or ``CancelledError``.
-    /// Cancelling the awaiting task cancels this task (asyncio semantics); ``waitDone()`` does not.
+    ///
+    /// Cancelling the awaiting task cancels this task, and (as in asyncio) the awaiting task resumes
+    /// only once this one has finished: it sees this task's outcome — `CancelledError` if it ended
+    /// cancelled, its value if it caught the cancellation and returned. ``waitDone()`` does not cancel.
     nonisolated(nonsending) public var value: Value {
         get async throws {
-            if !future.isDone {
+            loop.preconditionOnLoopThread("LoopTask.value")
+            if future.status == .pending {
                 do {
                     try await future.waitDone()
                 } catch let error as CancelledError {
                     cancel(message: error.message)
-                    throw error
+                    if !future.isDone { try await future.waitDoneIgnoringCancellation() }
                 }
             }
             return try future.result()
@@ -117,29 +156,50 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     }
 
     /// Waits until the task is done without cancelling it if the waiting task is cancelled.
-    nonisolated(nonsending) public func waitDone() async throws { try await future.waitDone() }
+    nonisolated(nonsending) public func waitDone() async throws {
+        loop.preconditionOnLoopThread("LoopTask.waitDone")
+        try await future.waitDone()
+    }
 
     /// The result (asyncio's `result()`); see ``Future/result()``.
-    public func result() throws -> Value { try future.result() }
+    public func result() throws -> Value {
+        loop.preconditionOnLoopThread("LoopTask.result")
+        return try future.result()
+    }
 
     /// The error, or nil (asyncio's `exception()`); see ``Future/error()``.
-    public func error() throws -> (any Error)? { try future.error() }
+    public func error() throws -> (any Error)? {
+        loop.preconditionOnLoopThread("LoopTask.error")
+        return try future.error()
+    }
 
     /// Adds a done callback, given this task; see ``Future/addDoneCallback(_:)``.
     @discardableResult
     public func addDoneCallback(_ callback: @escaping (LoopTask<Value>) -> Void) -> Int {
+        loop.preconditionOnLoopThread("LoopTask.addDoneCallback")
         // Holds the task until the callback has run (the future drops its callbacks when done).
-        future.addDoneCallback { _ in callback(self) }
+        return future.addDoneCallback { _ in callback(self) }
     }
 
     /// Removes a done callback; see ``Future/removeDoneCallback(_:)``.
     @discardableResult
-    public func removeDoneCallback(_ id: Int) -> Bool { future.removeDoneCallback(id) }
+    public func removeDoneCallback(_ id: Int) -> Bool {
+        loop.preconditionOnLoopThread("LoopTask.removeDoneCallback")
+        return future.removeDoneCallback(id)
+    }
 
     func finish(value: Value) {
-        future.complete(value: value)
+        if record.cancelRequested && !record.cancellationDelivered {
+            // Cancelled, and no wait threw it since: asyncio ends such a task cancelled.
+            future.complete(cancelled: cancelMessage)
+        } else {
+            future.complete(value: value)
+        }
         finished()
     }
+
+    /// A task cancelled before its first step never runs its body (asyncio).
+    var cancelledBeforeStart: Bool { record.cancelRequested }
 
     func finish(error: any Error) {
         switch error {
@@ -157,7 +217,9 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
         loop.unregister(record)
     }
 
+    /// Safe from any thread: the state is shown only on the loop's thread.
     public var description: String {
+        guard loop.isOnLoopThread else { return "LoopTask('\(name)')" }
         let state: String
         switch future.status {
         case .pending: state = record.waitingOn.map { "pending, waiting on \($0)" } ?? "pending"
@@ -189,12 +251,14 @@ extension EventLoop {
         if eager {
             task.swiftTask = Task.immediate(name: name, executorPreference: self) {
                 await TaskContext.$current.withValue(task.record) {
+                    if task.cancelledBeforeStart { return task.finish(error: CancelledError(message: task.cancelMessage)) }
                     do { task.finish(value: try await body()) } catch { task.finish(error: error) }
                 }
             }
         } else {
             task.swiftTask = Task(name: name, executorPreference: self) {
                 await TaskContext.$current.withValue(task.record) {
+                    if task.cancelledBeforeStart { return task.finish(error: CancelledError(message: task.cancelMessage)) }
                     do { task.finish(value: try await body()) } catch { task.finish(error: error) }
                 }
             }
@@ -205,6 +269,7 @@ extension EventLoop {
 
     /// The tasks of this loop that are not done yet, in creation order (asyncio's `all_tasks()`).
     public func allTasks() -> [any AnyLoopTask] {
+        preconditionOnLoopThread("EventLoop.allTasks")
         var all: [any AnyLoopTask] = []
         var record = firstPendingTask
         while let current = record {

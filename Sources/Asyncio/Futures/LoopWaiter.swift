@@ -86,6 +86,7 @@ extension EventLoop {
                 }
             }
         } catch is CancelledByTask {
+            record?.cancellationDelivered = true
             throw CancelledError(message: waiter.cancelMessage)
         }
     }
@@ -105,6 +106,6 @@ extension EventLoop {
     /// anyway, as asyncio delivers a cancellation to the pending step of a task.
     nonisolated(nonsending) func suspendCheckingCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
         try await suspend(what(), register)
-        if Task.isCancelled { throw CancelledError(message: TaskContext.current?.cancelMessage) }
+        if Task.isCancelled { throw TaskContext.cancellation() }
     }
 }

@@ -119,7 +119,7 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
             task.addDoneCallback { [self] finished in
                 if let error = try? finished.error() {
                     // asyncio: "Unhandled exception in client_connected_cb"; the server goes on.
-                    loop.callExceptionHandler(ExceptionContext(
+                    loop.report(ExceptionContext(
                         message: "Unhandled error in a connection handler", error: error, source: finished.description))
                 }
                 client.closeAfterFlush()
@@ -138,7 +138,7 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
 
     /// An accept that failed (`EMFILE`, `ENFILE`, `ENOMEM`...): reported, and the server goes on.
     private func acceptFailed(_ error: any Error) {
-        loop.callExceptionHandler(ExceptionContext(message: "Error accepting a connection", error: error, source: target))
+        loop.report(ExceptionContext(message: "Error accepting a connection", error: error, source: target))
     }
 
     private var target: String {

@@ -266,7 +266,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         guard error.code != "ECANCELED", connectionError == nil else { return }
         connectionError = error
         if closing && !["EPIPE", "ECONNRESET", "ECONNABORTED"].contains(error.code) {
-            loop.callExceptionHandler(ExceptionContext(
+            loop.report(ExceptionContext(
                 message: "Fatal write error while flushing a closing transport", error: error, source: peerDescription))
         }
     }

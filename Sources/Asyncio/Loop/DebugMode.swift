@@ -8,8 +8,8 @@ extension EventLoop {
     /// Debug mode (asyncio's `loop.set_debug`), on by default when the `ASYNCIO_DEBUG` environment
     /// variable is set to a non-empty value other than `0`.
     public var debug: Bool {
-        get { debugEnabled }
-        set { debugEnabled = newValue }
+        get { preconditionOnLoopThread("EventLoop.debug"); return debugEnabled }
+        set { preconditionOnLoopThread("EventLoop.debug"); debugEnabled = newValue }
     }
 
     static var debugFromEnvironment: Bool {

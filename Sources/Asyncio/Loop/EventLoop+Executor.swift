@@ -7,7 +7,7 @@ extension EventLoop: SerialExecutor, TaskExecutor {
         if isOnLoopThread && !isClosed {
             ready.append(.job(job))
         } else if !inbox.push(.job(job)) {
-            logger.error("A task step was enqueued on a closed event loop; that task never resumes")
+            log.error("A task step was enqueued on a closed event loop; that task never resumes")
         }
     }
 

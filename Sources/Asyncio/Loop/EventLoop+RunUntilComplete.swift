@@ -23,15 +23,17 @@ extension EventLoop {
         try runUntilComplete(task.future)
     }
 
+    /// Checks the loop can run here and moves it to this thread (see ``adopt()``).
     private func checkRunnable() throws {
         if isClosed { throw EventLoopError.closed }
-        if isRunning { throw EventLoopError.alreadyRunning }
         if let other = EventLoop.current, other !== self { throw EventLoopError.anotherLoopRunning }
+        try adopt()
     }
 
     /// Cancels every task still pending and runs the loop until they have all finished; failures other
     /// than cancellation go to the exception handler (the clean-up half of asyncio's `run`).
     public func cancelAllTasks() throws {
+        try checkRunnable()
         let pending = takeAllPendingTasks()  // watched below until they end
         guard !pending.isEmpty else { return }
         for task in pending { task.cancel(message: nil) }
@@ -51,7 +53,7 @@ extension EventLoop {
         guard let observable = task as? any CompletionObservable else { return onDone() }
         observable.observeCompletion { [unowned self] failure in
             if let failure, !failure.isCancellation {
-                callExceptionHandler(ExceptionContext(
+                report(ExceptionContext(
                     message: "Unhandled error during shutdown", error: failure, source: task.description))
             }
             onDone()

@@ -55,6 +55,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// they have really suspended, so that their next step joins the back of the ready FIFO.
     @exclusivity(unchecked)
     var yieldedTasks: [UnsafeContinuation<Void, Never>] = []
+    /// The context-variable values of the callback running now when it captured none (made on first
+    /// use, dropped after the callback): see `ExecutionContext.withCurrent`.
+    @exclusivity(unchecked)
+    var ambientContextStorage: ExecutionContext?
     /// Sees every item before it runs (testing trace); nil on the fast path.
     @exclusivity(unchecked)
     var stepObserverStorage: ((LoopStep) -> Void)?
@@ -73,15 +77,22 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     var stopping = false
     @exclusivity(unchecked)
     private var skippedPolls: UInt = 0
-    /// Whether the loop is inside ``runForever()``.
-    @exclusivity(unchecked)
-    public private(set) var isRunning = false
-    /// Whether ``close()`` was called.
-    @exclusivity(unchecked)
-    public private(set) var isClosed = false
+    /// Held by the thread that runs or closes the loop: taking it (a compare-and-swap) is how a loop
+    /// that is not running moves to another thread, and why two threads can never run it at once.
+    let claimed = Atomic<Bool>(false)
+    private let closedFlag = Atomic<Bool>(false)
+    /// Whether the loop is running (or being closed) on some thread. Safe from any thread.
+    public var isRunning: Bool { claimed.load(ordering: .relaxed) }
+    /// Whether ``close()`` was called. Safe from any thread.
+    public internal(set) var isClosed: Bool {
+        get { closedFlag.load(ordering: .relaxed) }
+        set { closedFlag.store(newValue, ordering: .relaxed) }
+    }
     /// The pending tasks, in creation order: a doubly linked list through their records, so that
     /// joining and leaving it takes no hashing and no allocation (see ``TaskRecord``).
     @exclusivity(unchecked) var firstPendingTask: TaskRecord?
+    /// The list's tail. Safe as `unowned(unsafe)` by the invariant of ``TaskRecord/previousPending``: it
+    /// is non-nil only while it names a record in the list, which the list holds strongly.
     @exclusivity(unchecked) unowned(unsafe) var lastPendingTask: TaskRecord?
     /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
     var resources: [ObjectIdentifier: any LoopResource] = [:]
@@ -91,20 +102,39 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// `loop.slow_callback_duration`, default 100 ms). Measured as the time the step held the loop
     /// thread: wall time less the time the OS kept the thread waiting for a CPU (from
     /// `/proc/thread-self/schedstat`), so blocking and computing count, preemption does not.
-    public var slowCallbackDuration: Duration = .milliseconds(100)
+    public var slowCallbackDuration: Duration {
+        get { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); return slowCallbackThreshold }
+        set { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); slowCallbackThreshold = newValue }
+    }
+    var slowCallbackThreshold: Duration = .milliseconds(100)
 
     // MARK: time
     let timeSource: TimeSource
     /// The virtual clock's reading, in nanoseconds (virtual time only).
-    @exclusivity(unchecked)
-    var virtualNow: UInt64 = 0
+    /// Written only on the loop thread; atomic because ``LoopClock/now`` may be read from any thread
+    /// (clock-taking libraries such as swift-async-algorithms read it from their own tasks). Relaxed:
+    /// a reader off the loop gets a reading, ordered with nothing else (on x86-64 a plain load).
+    let virtualClock = Atomic<UInt64>(0)
+    var virtualNow: UInt64 {
+        get { virtualClock.load(ordering: .relaxed) }
+        set { virtualClock.store(newValue, ordering: .relaxed) }
+    }
 
     // MARK: errors
     /// Receives errors escaping callbacks and failures nobody retrieved (asyncio's exception handler).
-    /// `nil` means ``defaultExceptionHandler(_:)``, which logs through ``logger``. Set it on the loop thread.
-    public var exceptionHandler: (@Sendable (EventLoop, ExceptionContext) -> Void)?
+    /// `nil` means ``defaultExceptionHandler(_:)``, which logs through ``logger``. Loop-confined.
+    public var exceptionHandler: (@Sendable (EventLoop, ExceptionContext) -> Void)? {
+        get { preconditionOnLoopThread("EventLoop.exceptionHandler"); return exceptionHandlerStorage }
+        set { preconditionOnLoopThread("EventLoop.exceptionHandler"); exceptionHandlerStorage = newValue }
+    }
+    var exceptionHandlerStorage: (@Sendable (EventLoop, ExceptionContext) -> Void)?
     /// Where the loop logs: the default exception handler and debug mode write here (swift-log).
-    public var logger = Logger(label: "asyncio.loop")
+    /// Loop-confined.
+    public var logger: Logger {
+        get { preconditionOnLoopThread("EventLoop.logger"); return log }
+        set { preconditionOnLoopThread("EventLoop.logger"); log = newValue }
+    }
+    var log = Logger(label: "asyncio.loop")
 
     /// Where a loop's time comes from.
     public enum TimeSource: Sendable, Equatable {
@@ -130,17 +160,45 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             isClosed = true
             throw EventLoopError.uv(status, "uv_loop_init")
         }
-        uv_async_init(uvLoop, wakeupHandle) { _ in /* wakes the poll; the loop drains its inbox itself */ }
-        uv_timer_init(uvLoop, pollTimer)
+        // The loop's own two handles: on failure nothing was initialised that needs closing but the
+        // loop itself (a handle whose init failed is never closed).
+        var handleStatus = uv_async_init(uvLoop, wakeupHandle) { _ in /* wakes the poll; the loop drains its inbox itself */ }
+        if handleStatus == 0 {
+            handleStatus = uv_timer_init(uvLoop, pollTimer)
+            if handleStatus != 0 {
+                uv_close(UnsafeMutableRawPointer(wakeupHandle).assumingMemoryBound(to: uv_handle_t.self), nil)
+                uv_run(uvLoop, UV_RUN_DEFAULT)
+            }
+        }
+        guard handleStatus == 0 else {
+            uv_loop_close(uvLoop)
+            uvLoop.deallocate(); wakeupHandle.deallocate(); pollTimer.deallocate()
+            isClosed = true
+            throw EventLoopError.uv(handleStatus, "uv_async_init/uv_timer_init")
+        }
         uvLoop.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        EventLoop.ignoreBrokenPipeSignal
     }
 
     deinit {
         if !isClosed { try? close() }
     }
 
+    /// SIGPIPE would end the process when a write meets a connection the peer closed (libuv writes
+    /// with `write(2)`). As CPython does at start-up, the first loop sets it to ignored, so such a
+    /// write fails with `EPIPE` instead — unless the program installed a handler of its own, which is
+    /// kept. Evaluated once per process.
+    static let ignoreBrokenPipeSignal: Void = {
+        var current = sigaction()
+        if sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil {
+            signal(SIGPIPE, SIG_IGN)
+        }
+    }()
+
+    /// Safe from any thread: the queue sizes are shown only on the loop's thread.
     public var description: String {
-        "EventLoop(running: \(isRunning), closed: \(isClosed), ready: \(ready.count), timers: \(timers.count - cancelledTimers))"
+        guard isOnLoopThread else { return "EventLoop(running: \(isRunning), closed: \(isClosed))" }
+        return "EventLoop(running: \(isRunning), closed: \(isClosed), ready: \(ready.count), timers: \(timers.count - cancelledTimers))"
     }
 
     // MARK: - Threads
@@ -256,7 +314,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     func timerWasCancelled() {
         cancelledTimers += 1
         if timers.count > 256 && cancelledTimers * 2 > timers.count {
-            timers.removeAll { $0.handle.isCancelled }
+            timers.removeAll { $0.handle.cancelled }
             cancelledTimers = 0
         }
     }
@@ -288,17 +346,32 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 
     func enterRun() throws {
         if isClosed { throw EventLoopError.closed }
-        if isRunning { throw EventLoopError.alreadyRunning }
         if let other = EventLoop.current, other !== self { throw EventLoopError.anotherLoopRunning }
-        owner.store(UInt(pthread_self()), ordering: .relaxed)
-        isRunning = true
+        try claim()
         pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
     }
 
     func exitRun() {
         stopping = false
-        isRunning = false
         pthread_setspecific(currentLoopKey, nil)
+        claimed.store(false, ordering: .releasing)
+    }
+
+    /// Takes the loop for the calling thread (see ``claimed``): it becomes the loop's thread.
+    /// - Throws: ``EventLoopError/alreadyRunning`` if a thread (this one included) runs or closes it.
+    private func claim() throws {
+        guard claimed.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            throw EventLoopError.alreadyRunning
+        }
+        owner.store(UInt(pthread_self()), ordering: .relaxed)
+    }
+
+    /// Moves a loop that is not running to the calling thread, which may then schedule on it and run
+    /// it (``runUntilComplete(_:)-(()->T)`` creates its task before it runs the loop).
+    /// - Throws: ``EventLoopError/alreadyRunning`` if it is running.
+    func adopt() throws {
+        try claim()
+        claimed.store(false, ordering: .releasing)
     }
 
     /// Makes ``runForever()`` return after the current iteration. Safe from any thread (from another
@@ -345,12 +418,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             timeout = 0
         }
         poll(timeoutMilliseconds: timeout)
+        if ambientContextStorage != nil { ambientContextStorage = nil }  // I/O callbacks' context
 
         if !timers.isEmpty {
             let now = nowNanoseconds
             while let deadline = timers.minDeadline, deadline <= now {
                 let top = timers.removeMin()
-                if top.handle.isCancelled {
+                if top.handle.cancelled {
                     cancelledTimers -= 1
                 } else {
                     top.handle.inHeap = false
@@ -410,8 +484,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             if let before = waitedBefore, let after = waitedAfter, after >= before {
                 elapsed -= min(elapsed, after - before)
             }
-            if elapsed >= slowCallbackDuration.clampedNanoseconds {
-                logger.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
+            if elapsed >= slowCallbackThreshold.clampedNanoseconds {
+                log.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
             }
         }
     }
@@ -434,6 +508,15 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             do { try body() } catch { reportCallbackError(error) }
         }
         if !yieldedTasks.isEmpty { resumeYieldedTasks() }
+        if ambientContextStorage != nil { ambientContextStorage = nil }
+    }
+
+    /// See ``ambientContextStorage``.
+    var ambientContext: ExecutionContext {
+        if let context = ambientContextStorage { return context }
+        let fresh = ExecutionContext()
+        ambientContextStorage = fresh
+        return fresh
     }
 
     private func resumeYieldedTasks() {
@@ -443,7 +526,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     private func reportCallbackError(_ error: any Error) {
-        callExceptionHandler(ExceptionContext(message: "Exception in callback", error: error))
+        report(ExceptionContext(message: "Exception in callback", error: error))
     }
 
     // MARK: - Closing
@@ -451,25 +534,30 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Closes the loop: drops pending callbacks and timers and frees every libuv handle (asyncio's
     /// `close`). Closing twice does nothing; afterwards every scheduling call throws
     /// ``EventLoopError/closed``.
+    ///
+    /// Tasks still pending are reported ("Task was destroyed but it is pending", as asyncio does), then
+    /// cancelled and given the chance to finish their clean-up — asyncio's garbage collector closes
+    /// such a coroutine, running its `finally` blocks; a Swift task suspended forever would instead
+    /// keep its memory (and everything it holds) for good. A task whose clean-up waits on something
+    /// that can no longer happen is reported and left.
     /// - Throws: ``EventLoopError/alreadyRunning`` if the loop is running.
     public func close() throws {
-        if isRunning { throw EventLoopError.alreadyRunning }
+        try claim()  // a loop that is not running may be closed from any thread
+        defer { claimed.store(false, ordering: .releasing) }
         if isClosed { return }
+        finishAbandonedTasks()
         isClosed = true
         var dropped = inbox.close().map(\.readyItem)
         dropped.append(contentsOf: ready)
         ready.removeAll()
         let strandedJobs = dropped.reduce(0) { n, item in if case .job = item { return n + 1 } else { return n } }
         if strandedJobs > 0 {
-            logger.warning("Event loop closed with \(strandedJobs) task step(s) pending: those tasks never resume")
+            log.warning("Event loop closed with \(strandedJobs) task step(s) pending: those tasks never resume")
         }
         for entry in timers.unordered { entry.handle.body = nil }
         timers = TimerHeap()
         cancelledTimers = 0
         cancelledSequences.removeAll()
-        for task in takeAllPendingTasks() {
-            logger.error("Task was destroyed but it is pending: \(task.description)")
-        }
         let owners = resources.values
         resources.removeAll()
         signalWatchers.removeAll()
@@ -481,10 +569,38 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }, nil)
         uv_run(uvLoop, UV_RUN_DEFAULT)
         let status = uv_loop_close(uvLoop)
-        if status != 0 { logger.error("uv_loop_close: \(String(cString: uv_err_name(status))); a libuv handle is still open") }
+        if status != 0 { log.error("uv_loop_close: \(String(cString: uv_err_name(status))); a libuv handle is still open") }
         uvLoop.deallocate()
         wakeupHandle.deallocate()
         pollTimer.deallocate()
+    }
+}
+
+extension EventLoop {
+    /// `close()`'s first step: reports the pending tasks, cancels them and runs the loop (without
+    /// waiting for timers or I/O) until they have finished, or until nothing is left to run.
+    private func finishAbandonedTasks() {
+        let abandoned = takeAllPendingTasks()
+        guard !abandoned.isEmpty else { return }
+        for task in abandoned {
+            log.error("Task was destroyed but it is pending: \(task.description)")
+            task.cancel(message: "the event loop was closed")
+        }
+        // Run as `runForever` would, the claim already held by `close()`.
+        let previous = pthread_getspecific(currentLoopKey)
+        pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
+        defer { stopping = false; pthread_setspecific(currentLoopKey, previous) }
+        stopping = true  // every poll below is non-blocking
+        var idleIterations = 0
+        while abandoned.contains(where: { !$0.isDone }) && idleIterations < 3 {
+            let hadWork = hasReadyWork || !yieldedTasks.isEmpty
+            runOnce()
+            stopping = true
+            idleIterations = hadWork ? 0 : idleIterations + 1
+        }
+        for task in abandoned where !task.isDone {
+            log.error("Task did not finish after cancellation at close and is leaked: \(task.description)")
+        }
     }
 }
 

@@ -23,13 +23,27 @@ public struct ExceptionContext: Sendable, CustomStringConvertible {
 }
 
 extension EventLoop {
-    /// Sends `context` to the ``exceptionHandler``, or to ``defaultExceptionHandler(_:)`` when none is set.
+    /// Sends `context` to the ``exceptionHandler``, or to ``defaultExceptionHandler(_:)`` when none is
+    /// set (asyncio's `call_exception_handler`). Loop-confined.
     public func callExceptionHandler(_ context: ExceptionContext) {
-        if let handler = exceptionHandler { handler(self, context) } else { defaultExceptionHandler(context) }
+        preconditionOnLoopThread("EventLoop.callExceptionHandler")
+        report(context)
     }
 
-    /// Logs `context` at error level through ``logger``.
+    /// Logs `context` at error level through ``logger``. Loop-confined.
     public func defaultExceptionHandler(_ context: ExceptionContext) {
-        logger.error("\(context.description)")
+        preconditionOnLoopThread("EventLoop.defaultExceptionHandler")
+        log.error("\(context.description)")
+    }
+
+    /// The runtime's way to report an error from any thread: on the loop thread the handler runs now;
+    /// from another thread (a future freed there, say) it is handed to the loop, or logged if the loop
+    /// is closed — an error is never dropped and the handler never runs off its loop.
+    func report(_ context: ExceptionContext) {
+        if isOnLoopThread {
+            if let handler = exceptionHandlerStorage { handler(self, context) } else { log.error("\(context.description)") }
+        } else if (try? callSoonThreadsafe({ [self] in report(context) })) == nil {
+            log.error("\(context.description)")
+        }
     }
 }

@@ -4,9 +4,10 @@ extension EventLoop {
     /// A description of everything the loop holds, for "why is my program stuck?": ready items,
     /// timers, libuv handles by type, and every pending task with what it waits on.
     public func dump() -> String {
+        preconditionOnLoopThread("EventLoop.dump")
         var lines = ["\(self)"]
-        lines.append("ready: \(ready.count) item(s); timers: \(timers.unordered.filter { !$0.handle.isCancelled }.count) live")
-        if let next = timers.unordered.filter({ !$0.handle.isCancelled }).min() {
+        lines.append("ready: \(ready.count) item(s); timers: \(timers.unordered.filter { !$0.handle.cancelled }.count) live")
+        if let next = timers.unordered.filter({ !$0.handle.cancelled }).min() {
             lines.append("next timer due in \(Double(Int64(next.deadline) - Int64(nowNanoseconds)) / 1e9) s")
         }
         if !isClosed {

@@ -57,7 +57,7 @@ extension EventLoop {
         guard signal != SIGKILL && signal != SIGSTOP else {
             throw SignalHandlerError(signal: signal, reason: "SIGKILL and SIGSTOP cannot be caught")
         }
-        let watcher = try SignalWatcher(loop: self, signal: signal, handler: handler)
+        let watcher = try SignalWatcher(loop: self, signal: signal, handler: ExecutionContext.bind(handler))
         signalWatchers.removeValue(forKey: signal)?.close()
         signalWatchers[signal] = watcher
     }

@@ -30,7 +30,7 @@ public final class TimerHandle: @unchecked Sendable, CustomStringConvertible {
     public var instant: LoopClock.Instant { .init(nanoseconds: deadline) }
 
     /// Whether ``cancel()`` was called before the callback ran.
-    public var isCancelled: Bool { cancelled }
+    public var isCancelled: Bool { loop.preconditionOnLoopThread("TimerHandle.isCancelled"); return cancelled }
 
     /// Prevents the callback from running; harmless if it already ran or was cancelled. O(1): the timer
     /// stays in the heap, marked, until it surfaces or the heap is compacted.
@@ -47,5 +47,8 @@ public final class TimerHandle: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { "TimerHandle(when: \(when)\(cancelled ? ", cancelled" : ""))" }
+    /// Safe from any thread: whether it was cancelled is shown only on the loop's thread.
+    public var description: String {
+        "TimerHandle(when: \(when)\(loop.isOnLoopThread && cancelled ? ", cancelled" : ""))"
+    }
 }

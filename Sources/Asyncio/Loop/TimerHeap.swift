@@ -27,7 +27,7 @@ struct TimerHeap {
     var minDeadline: UInt64? { unordered.isEmpty ? nil : unordered[0].deadline }
 
     /// Whether the earliest timer was cancelled (false when there is none).
-    var minIsCancelled: Bool { !unordered.isEmpty && unordered[0].handle.isCancelled }
+    var minIsCancelled: Bool { !unordered.isEmpty && unordered[0].handle.cancelled }
 
     init() {}
 

@@ -40,8 +40,8 @@ extension EventLoop {
 
     /// Observes every ready item the loop runs, before it runs (nil: no observation, no cost).
     public var stepObserver: ((LoopStep) -> Void)? {
-        get { stepObserverStorage }
-        set { stepObserverStorage = newValue }
+        get { preconditionOnLoopThread("EventLoop.stepObserver"); return stepObserverStorage }
+        set { preconditionOnLoopThread("EventLoop.stepObserver"); stepObserverStorage = newValue }
     }
 
     /// Runs every callback and task step due up to `deadline` (virtual nanoseconds), in deadline order,

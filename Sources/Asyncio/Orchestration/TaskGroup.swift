@@ -99,7 +99,7 @@ extension EventLoop {
         if callerCancelled { group.cancelChildren() }
         if await group.waitForChildren() { callerCancelled = true }
         if !group.errors.isEmpty { throw ExceptionGroup("unhandled errors in a TaskGroup", group.errors) }
-        if callerCancelled { throw CancelledError(message: TaskContext.current?.cancelMessage) }
+        if callerCancelled { throw TaskContext.cancellation() }
         return try outcome.get()
     }
 }

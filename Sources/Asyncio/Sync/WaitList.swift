@@ -27,7 +27,7 @@ final class WaitList {
         }
         if Task.isCancelled {
             handOn()
-            throw CancelledError(message: TaskContext.current?.cancelMessage)
+            throw TaskContext.cancellation()
         }
     }
 

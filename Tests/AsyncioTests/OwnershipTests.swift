@@ -1,0 +1,140 @@
+@testable import Asyncio
+import Synchronization
+import Testing
+
+/// Orders of destruction between a loop task, its future, its record and code that outlives them
+/// (issue 14, item 3: `Future.deinit` read a freed `unowned(unsafe)` owner; `currentTask()` read a
+/// freed task).
+@Suite("Ownership and orders of destruction")
+struct OwnershipTests {
+    @Test func aFailedTasksFutureKeptAfterTheTaskIsDroppedStillNamesTheTaskWhenItReports() async throws {
+        let reports = try await onLoopThread { loop -> [String] in
+            let trace = Trace()
+            loop.exceptionHandler = { _, context in trace("\(context.message) [\(context.source ?? "")]") }
+            let kept = Box<Future<Int>?>(nil)
+            try loop.runUntilComplete {
+                let task = try loop.createTask(name: "failing") { () async throws -> Int in throw Boom() }
+                try await task.waitDone()
+                kept.value = task.future
+            }  // the task (and whatever it owned) goes first; the future lives on
+            #expect(kept.value?.isDone == true)
+            kept.value = nil  // the unretrieved error is reported now, naming the freed task
+            return trace.events
+        }
+        #expect(reports == ["Task 'failing' exception was never retrieved [Task 'failing']"])
+    }
+
+    @Test func aTaskDroppedBeforeItsFutureAndTheFutureFirstBothReportOnce() async throws {
+        let reports = try await onLoopThread { loop -> [String] in
+            let trace = Trace()
+            loop.exceptionHandler = { _, context in trace(context.message) }
+            try loop.runUntilComplete {
+                // The task goes with its future (the usual order), for several tasks at once.
+                for i in 0..<3 {
+                    let task = try loop.createTask(name: "t\(i)") { () async throws -> Int in throw Boom() }
+                    try await task.waitDone()
+                }
+            }
+            return trace.events
+        }
+        #expect(reports == ["Task 't0' exception was never retrieved", "Task 't1' exception was never retrieved",
+                            "Task 't2' exception was never retrieved"])
+    }
+
+    @Test func codeThatOutlivesItsLoopTaskSeesNoCurrentTaskInsteadOfAFreedOne() async throws {
+        let gate = AsyncGate()
+        let seen = try await onLoopThread { loop -> Task<String, Never> in
+            let straggler = Box<Task<String, Never>?>(nil)
+            try loop.runUntilComplete {
+                let outer = try loop.createTask(name: "outer") { () async -> Task<String, Never> in
+                    #expect(currentTask()?.name == "outer")
+                    // A bare Task {} inherits task-locals, so it inherits the loop task's record.
+                    return Task {
+                        await gate.wait()
+                        return currentTask()?.name ?? "none"
+                    }
+                }
+                straggler.value = try await outer.value
+            }
+            return straggler.value!
+        }
+        // The loop task is finished and freed (its loop is closed); the straggler asks now.
+        gate.open()
+        #expect(await seen.value == "none")
+    }
+
+    @Test func thePendingTaskListStaysConsistentWhateverOrderTasksFinishIn() async throws {
+        var generator = SystemRandomNumberGenerator()
+        let order = Array(0..<40).shuffled(using: &generator)
+        let mismatches = try await inVirtualLoop { loop -> Int in
+            let gates = (0..<40).map { _ in Future<Void>(loop: loop) }
+            let tasks = try gates.enumerated().map { i, gate in
+                try loop.createTask(name: "w\(i)") { try await gate.value }
+            }
+            var alive = Array(0..<40)
+            var mismatches = 0
+            for i in order {
+                try gates[i].setResult(())
+                try await tasks[i].value
+                alive.removeAll { $0 == i }
+                let names = loop.allTasks().map(\.name).filter { $0.hasPrefix("w") }
+                if names != alive.map({ "w\($0)" }) { mismatches += 1 }
+            }
+            return mismatches
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func closingALoopWithPendingTasksFreesThemAndTheirRecords() async throws {
+        let freed = try await onLoopThread { loop -> Bool in
+            final class Watch: @unchecked Sendable {
+                weak var task: LoopTask<Void>?
+                weak var future: Future<Void>?
+                weak var record: TaskRecord?
+            }
+            let watch = Watch()
+            let gate = Future<Void>(loop: loop)
+            try loop.runUntilComplete {
+                let tasks = try (0..<5).map { i in try loop.createTask(name: "p\(i)") { try await gate.value } }
+                watch.task = tasks[2]
+                watch.future = tasks[2].future
+                watch.record = tasks[2].record
+                try await loop.sleep(for: .zero)
+            }
+            #expect(watch.task != nil)
+            try loop.cancelAllTasks()
+            try loop.close()
+            return watch.task == nil && watch.future == nil && watch.record == nil
+        }
+        #expect(freed)
+    }
+}
+
+/// A one-shot gate an async task can wait on and any thread can open.
+final class AsyncGate: Sendable {
+    private struct State: ~Copyable {
+        var isOpen = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state = Mutex(State())
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.isOpen { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.isOpen = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in woken { waiter.resume() }
+    }
+}
