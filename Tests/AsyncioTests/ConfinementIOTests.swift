@@ -75,7 +75,8 @@ struct ConfinementIOTests {
         #expect(Misuse.datagramSendText.call == "DatagramTransport.send")
     }
 
-    @Test(arguments: Misuse.allCases)
+    /// (A time limit: a call that fails to trap may wait forever in the child.)
+    @Test(.timeLimit(.minutes(1)), arguments: Misuse.allCases)
     func anIOCallFromAnotherThreadTrapsNamingTheCall(_ misuse: Misuse) async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { [misuse] in
             // The loop and its objects belong to a thread of their own (parked once they are built);

@@ -13,7 +13,8 @@ struct HandleLifecycleTests {
     /// kind of handle that creates a socket or a pipe fails with a thrown ``IOError`` naming the step
     /// that failed — no crash, no handle closed twice or left open — and the loop works again once
     /// descriptors are free.
-    @Test func aHandleWhoseInitFailsThrowsAndTheLoopStaysSound() async {
+    @Test(.timeLimit(.minutes(1)))
+    func aHandleWhoseInitFailsThrowsAndTheLoopStaysSound() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             try await onLoopThread { loop in
                 let path = "/tmp/asyncio-emfile-\(getpid()).sock"

@@ -25,8 +25,8 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
     private var connections: [ObjectIdentifier: AnyObject] = [:]
     private let closedWaiters = WaitList()
     private var closed = false
-    /// The socket file of a Unix server, as bound: removed when the server closes if it is still ours.
-    private var socketFile: (path: String, device: UInt64, inode: UInt64)?
+    /// The socket file of a Unix server (libuv removes it when the listening handle closes).
+    fileprivate var socketPath: String?
 
     private init(loop: EventLoop, listener: UVHandle, isTCP: Bool, acceptor: Acceptor) {
         self.loop = loop
@@ -36,8 +36,8 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         listener.attach(self)
     }
 
-    /// Binds with `bind` and listens; on failure the listening handle is closed (and a socket file
-    /// it bound removed) before throwing.
+    /// Binds with `bind` and listens; on failure the listening handle is closed (which removes a
+    /// socket file it bound) before throwing.
     static func listen(
         loop: EventLoop, handle: UVHandle, isTCP: Bool, acceptor: Acceptor, backlog: Int, target: String,
         bind: (StreamServer, UVHandle) throws -> Void
@@ -51,7 +51,6 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
             if status < 0 { throw IOError("listen", target, status: status) }
         } catch {
             handle.close()
-            server.removeSocketFile()
             throw error
         }
         loop.register(server)
@@ -142,7 +141,7 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
     }
 
     private var target: String {
-        socketFile?.path ?? (isTCP ? "server" : "unix server")
+        socketPath ?? (isTCP ? "server" : "unix server")
     }
 
     private func connectionEnded(_ key: ObjectIdentifier) {
@@ -150,8 +149,9 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         if closed && connections.isEmpty { closedWaiters.wakeAll() }
     }
 
-    /// Stops listening (asyncio's `close()`); connections already accepted go on. A Unix server
-    /// removes its socket file. Harmless if already closed.
+    /// Stops listening (asyncio's `close()`); connections already accepted go on. A Unix server's
+    /// socket file is removed (libuv unlinks the path a pipe bound when it closes). Harmless if
+    /// already closed.
     public func close() {
         check("StreamServer.close")
         stopListening()
@@ -162,7 +162,6 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         closed = true
         loop.unregister(self)
         listener.close()
-        removeSocketFile()
         if connections.isEmpty { closedWaiters.wakeAll() }
     }
 
@@ -192,30 +191,9 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
     func closeForLoopShutdown() {
         closed = true
         listener.close()
-        removeSocketFile()
         for case let task as LoopTask<Void> in connections.values { task.cancel() }
     }
-
-    // MARK: Unix socket files
-
-    /// Remembers the socket file bound at `path`, so that closing removes it (and only it).
-    fileprivate func adoptSocketFile(_ path: String) {
-        var info = stat()
-        if lstat(path, &info) == 0 { socketFile = (path, UInt64(info.st_dev), UInt64(info.st_ino)) }
-    }
-
-    /// Removes the server's socket file if it is still the one it bound (asyncio 3.13's cleanup).
-    fileprivate func removeSocketFile() {
-        guard let file = socketFile else { return }
-        socketFile = nil
-        var info = stat()
-        if lstat(file.path, &info) == 0, isSocket(info), UInt64(info.st_dev) == file.device, UInt64(info.st_ino) == file.inode {
-            unlink(file.path)
-        }
-    }
 }
-
-private func isSocket(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFSOCK }
 
 /// Clears the way for a Unix server at `path`: a socket file there is a leftover (a server that died
 /// without removing it) and is removed, as asyncio's `start_unix_server` does; anything else there
@@ -225,7 +203,7 @@ private func isSocket(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFSOCK 
 private func removeStaleSocket(at path: String) throws {
     var info = stat()
     guard lstat(path, &info) == 0 else { return }
-    guard isSocket(info) else {
+    guard info.st_mode & S_IFMT == S_IFSOCK else {
         throw IOError("bind", "\(path) (exists and is not a socket)", status: UV_EADDRINUSE.rawValue)
     }
     if unlink(path) != 0 && errno != ENOENT { throw IOError("unlink", path, status: -errno) }
@@ -257,7 +235,7 @@ extension EventLoop {
     }
 
     /// Starts a Unix-domain socket server at `path` (asyncio's `start_unix_server`). A socket file
-    /// left at `path` by a server that is gone is replaced; the server removes its file when it closes.
+    /// left at `path` by a server that is gone is replaced; the file is removed when the server closes.
     /// - Throws: ``IOError`` (`bind`, `EADDRINUSE`) when a file that is not a socket is at `path` (it
     ///   is left untouched).
     public func startUnixServer(
@@ -312,7 +290,7 @@ extension EventLoop {
             try removeStaleSocket(at: path)
             let status = uv_pipe_bind(handle.pointer.assumingMemoryBound(to: uv_pipe_t.self), path)
             if status < 0 { throw IOError("bind", path, status: status) }
-            server.adoptSocketFile(path)
+            server.socketPath = path
         }
     }
 }
