@@ -146,6 +146,32 @@ struct HandleLifecycleTests {
         #expect(!dump.contains("tcp"), "\(dump)")
     }
 
+    /// After the loop closed every handle, closing or aborting what is left does nothing (the loop's
+    /// memory is gone: a second uv_close would touch it), and writing throws.
+    @Test func closingAndAbortingAfterTheLoopClosedIsHarmless() async throws {
+        let (lost, writeError) = try await onLoopThread { loop -> (Int, String) in
+            let (client, probe, server, datagram) = try loop.runUntilComplete {
+                () async throws -> (StreamTransport, LifecycleProbe, StreamServer, DatagramTransport) in
+                let server = try loop.createServer(port: 0) { LifecycleProbe() }
+                let (client, probe) = try await loop.createConnection(host: "127.0.0.1", port: server.address!.port) {
+                    LifecycleProbe()
+                }
+                let (datagram, _) = try await loop.createDatagramEndpoint(local: ("127.0.0.1", 0)) { SilentDatagrams() }
+                return (client, probe, server, datagram)
+            }
+            try loop.close()
+            client.close()
+            client.abort()
+            server.close()
+            datagram.close()
+            var writeError = "none"
+            do { try client.write([1]) } catch { writeError = "\(type(of: error))" }
+            return (probe.lostCount, writeError)
+        }
+        #expect(lost == 1)
+        #expect(writeError == "StreamClosedError")
+    }
+
     /// Closing a loop while its child runs kills the child and reaps it: no zombie is left, one per
     /// loop, as before (issue 14, item 4).
     @Test func closingALoopReapsTheChildItKilled() async throws {

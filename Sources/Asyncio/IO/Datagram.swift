@@ -36,7 +36,7 @@ public final class DatagramTransport: UVHandleOwner, @unchecked Sendable {
     @inline(__always)
     private var udp: UnsafeMutablePointer<uv_udp_t> { handle.pointer.assumingMemoryBound(to: uv_udp_t.self) }
     private static let receiveBufferSize = 64 * 1024
-    private let receiveBuffer = UnsafeMutableRawPointer.allocate(byteCount: DatagramTransport.receiveBufferSize, alignment: 16)
+    private let receiveBuffer: UnsafeMutableRawPointer
     var userProtocol: (any DatagramProtocol)?
     private var remote: SocketAddress?
     private var closing = false
@@ -50,6 +50,7 @@ public final class DatagramTransport: UVHandleOwner, @unchecked Sendable {
         handle = try UVHandle("socket", family == AF_INET6 ? "udp6" : "udp4", type: UV_UDP, loop: loop) { raw in
             uv_udp_init_ex(loop.uvLoop, raw.assumingMemoryBound(to: uv_udp_t.self), UInt32(family))
         }
+        receiveBuffer = .allocate(byteCount: DatagramTransport.receiveBufferSize, alignment: 16)  // after the init that may fail
         handle.attach(self)
     }
 
