@@ -157,9 +157,9 @@ public final class DatagramTransport: UVHandleOwner, @unchecked Sendable {
             try request.start("sendto", (target ?? remote)?.description ?? "udp") { raw in
                 withTarget(target) {
                     uv_udp_send(raw.assumingMemoryBound(to: uv_udp_send_t.self), udp, &buffer, 1, $0) { raw, status in
+                        let udp = raw.unsafelyUnwrapped.pointee.handle  // read before completing: that may free the request
                         let request = UVRequest.complete(raw, result: Int(status))
-                        UVHandle.owner(of: raw.unsafelyUnwrapped.pointee.handle, as: DatagramTransport.self)
-                            .sent(request.byteCount, status: status)
+                        UVHandle.owner(of: udp, as: DatagramTransport.self).sent(request.byteCount, status: status)
                     }
                 }
             }

@@ -236,9 +236,9 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     }
 
     private static let writeCallback: uv_write_cb = { raw, status in
+        let stream = raw.unsafelyUnwrapped.pointee.handle  // read before completing: that may free the request
         let request = UVRequest.complete(raw, result: Int(status))
-        UVHandle.owner(of: raw.unsafelyUnwrapped.pointee.handle, as: StreamTransport.self)
-            .writeCompleted(size: request.byteCount, status: status)
+        UVHandle.owner(of: stream, as: StreamTransport.self).writeCompleted(size: request.byteCount, status: status)
     }
 
     private func writeCompleted(size: Int, status: Int32) {
@@ -315,8 +315,9 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         let request = UVRequest(UV_SHUTDOWN)
         try request.start("shutdown", peerDescription) { raw in
             uv_shutdown(raw.assumingMemoryBound(to: uv_shutdown_t.self), stream) { raw, status in
+                let stream = raw.unsafelyUnwrapped.pointee.handle  // read before completing: that frees the request
                 UVRequest.complete(raw, result: Int(status))
-                UVHandle.owner(of: raw.unsafelyUnwrapped.pointee.handle, as: StreamTransport.self).shutdownCompleted(status: status)
+                UVHandle.owner(of: stream, as: StreamTransport.self).shutdownCompleted(status: status)
             }
         }
         eofWritten = true

@@ -12,7 +12,9 @@ import CLibUV
 ///    records the status, runs ``onDone`` (which reads the outputs while they are valid, before the
 ///    callback frees libuv's own: `uv_fs_req_cleanup`, `uv_freeaddrinfo`), and resumes the task that
 ///    waits in ``wait(on:_:onCancel:)``.
-/// 4. The memory is freed when the last reference goes: after the callback and after the waiter.
+/// 4. The memory is freed when the last reference goes: after the callback and after the waiter. A
+///    callback that needs a field of the request after ``complete(_:result:)`` (`req->handle`) reads
+///    it first, or keeps the returned request alive while it uses it.
 ///
 /// Loop-confined (libuv calls back on the loop thread).
 final class UVRequest {
@@ -99,7 +101,10 @@ final class UVRequest {
 
     /// The callback of every file-system request.
     static let fileCallback: uv_fs_cb = { raw in
-        UVRequest.complete(raw, result: raw.unsafelyUnwrapped.pointee.result)
-        uv_fs_req_cleanup(raw)
+        // Nobody may hold the request but its callback (its waiter was cancelled): keep it alive
+        // until libuv's own memory in it is freed.
+        withExtendedLifetime(UVRequest.complete(raw, result: raw.unsafelyUnwrapped.pointee.result)) {
+            uv_fs_req_cleanup(raw)
+        }
     }
 }
