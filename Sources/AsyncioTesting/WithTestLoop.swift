@@ -24,7 +24,12 @@ public func withTestLoop<T: Sendable>(
 ) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let box = Unmanaged.passRetained(ThreadBody {
-            continuation.resume(with: Result { try body(TestLoop(autoJump: autoJump)) })
+            continuation.resume(with: Result {
+                let test = try TestLoop(autoJump: autoJump)
+                // Closed here, not left to `deinit`: a pending task holding `test` would keep it alive.
+                defer { test.shutDown() }
+                return try body(test)
+            })
         }).toOpaque()
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in
