@@ -19,6 +19,40 @@ extension EventLoop {
     }
 }
 
+/// Debug mode's clock for timing a step: the time the loop thread *held* — monotonic wall time
+/// minus the time the OS kept the thread runnable but waiting for a CPU. Blocking (a sleep, a lock,
+/// a syscall) and computing count; being preempted does not (on a busy machine a one-microsecond
+/// step can wait 50 ms for its core, which is not the step's fault).
+///
+/// The wall time and the run-queue wait must be read at the same instant, or a preemption that falls
+/// between the two reads is counted in one and not the other: read wait-then-wall it is subtracted
+/// without having been timed (a slow step is hidden); read wall-then-wait it is timed without being
+/// subtracted (a fast step is reported as slow). Neither order is safe, so ``heldNanoseconds()`` reads
+/// the wait on both sides of the wall clock and retries until the two agree: then no preemption
+/// ended between them, and the wall reading carries exactly the wait read with it.
+struct StepClock {
+    /// `CLOCK_MONOTONIC`, in nanoseconds.
+    var wallNanoseconds: () -> UInt64 = monotonicNanoseconds
+    /// The calling thread's total run-queue wait, in nanoseconds; nil where it is not reported.
+    var runQueueWait: () -> UInt64? = runQueueWaitNanoseconds
+
+    /// Wall time less run-queue wait, both at one instant. Where the wait is not reported (not Linux,
+    /// no `/proc`), plain wall time.
+    func heldNanoseconds() -> UInt64 {
+        guard var waited = runQueueWait() else { return wallNanoseconds() }
+        var attempts = 0
+        while true {
+            let wall = wallNanoseconds()
+            guard let waitedAfter = runQueueWait() else { return wall }
+            attempts += 1
+            // A thread preempted between the reads on every attempt is all but impossible; should it
+            // happen, the last pair is used, off by at most the last preemption.
+            if waitedAfter == waited || attempts == 8 { return wall &- min(wall, waited) }
+            waited = waitedAfter
+        }
+    }
+}
+
 /// Nanoseconds the calling thread has spent ready to run but waiting for a CPU (the second field of
 /// Linux's `/proc/thread-self/schedstat`), or nil where the kernel does not report it. Debug mode only:
 /// it costs an open and a read.

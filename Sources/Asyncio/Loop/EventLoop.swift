@@ -107,6 +107,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         set { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); slowCallbackThreshold = newValue }
     }
     var slowCallbackThreshold: Duration = .milliseconds(100)
+    /// How debug mode times a step (replaced by tests to script preemptions and slow steps).
+    var stepClock = StepClock()
 
     // MARK: time
     let timeSource: TimeSource
@@ -472,18 +474,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             let step = step(of: item)
             stepObserverStorage?(step)
             guard debugEnabled else { run(item); continue }
-            // The time the step held the loop: wall time minus what the OS kept this thread waiting
-            // for a CPU (on a busy machine a one-microsecond step can wait 50 ms for its core; that
-            // is not the step's fault, and debug mode is for finding the code that blocks).
-            // Order: wait, start, run, wait, end — a preemption during a /proc read can only make the
-            // step look longer, never hide a slow one.
-            let waitedBefore = runQueueWaitNanoseconds(), start = monotonicNanoseconds()
+            // The time the step held the loop thread (see `StepClock`): preemption is not the step's
+            // fault, and debug mode is for finding the code that blocks or computes.
+            let start = stepClock.heldNanoseconds()
             run(item)
-            let waitedAfter = runQueueWaitNanoseconds()
-            var elapsed = monotonicNanoseconds() - start
-            if let before = waitedBefore, let after = waitedAfter, after >= before {
-                elapsed -= min(elapsed, after - before)
-            }
+            let end = stepClock.heldNanoseconds()
+            let elapsed = end >= start ? end - start : 0
             if elapsed >= slowCallbackThreshold.clampedNanoseconds {
                 log.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
             }
