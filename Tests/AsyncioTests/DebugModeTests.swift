@@ -155,12 +155,19 @@ struct DebugModeTests {
         #expect(dump.contains("async (active)"))
     }
 
-    @Test func debugModeFromTheEnvironment() {
-        setenv("ASYNCIO_DEBUG", "1", 1)
-        #expect(EventLoop.debugFromEnvironment)
-        setenv("ASYNCIO_DEBUG", "0", 1)
-        #expect(!EventLoop.debugFromEnvironment)
-        unsetenv("ASYNCIO_DEBUG")
+    @Test func debugModeFromTheEnvironment() async {
+        // In a child process: tests run in parallel, and every loop created meanwhile reads this
+        // variable, so setting it here switched other tests' loops into debug mode (and setenv
+        // racing with getenv on other threads is undefined behaviour).
+        await #expect(processExitsWith: .success) {
+            setenv("ASYNCIO_DEBUG", "1", 1)
+            let on = try EventLoop()
+            setenv("ASYNCIO_DEBUG", "0", 1)
+            let off = try EventLoop()
+            unsetenv("ASYNCIO_DEBUG")
+            let unset = try EventLoop()
+            guard on.debug, !off.debug, !unset.debug else { exit(1) }
+        }
     }
 }
 
