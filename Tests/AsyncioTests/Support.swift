@@ -1,4 +1,4 @@
-@testable import Asyncio
+@_spi(AsyncioTesting) @testable import Asyncio
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -10,15 +10,20 @@ func onLoopThread<T: Sendable>(
     timeSource: EventLoop.TimeSource = .monotonic,
     _ body: @escaping @Sendable (EventLoop) throws -> T
 ) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
+    let fence = HandoffFence()  // for ThreadSanitizer (see HandoffFence)
+    let result = try await withCheckedThrowingContinuation { continuation in
         spawnThread(name: "test-loop") {
-            continuation.resume(with: Result {
+            let result = Result {
                 let loop = try EventLoop(timeSource: timeSource)
                 defer { try? loop.cancelAllTasks(); try? loop.close() }
                 return try body(loop)
-            })
+            }
+            fence.publish()
+            continuation.resume(with: result)
         }
     }
+    fence.receive()
+    return result
 }
 
 /// A loop-confined recorder of events, for ordering assertions (touched only on the loop thread).

@@ -1,3 +1,4 @@
+@_spi(AsyncioTesting) import Asyncio
 @testable import AsyncioTour
 import Foundation
 import Testing
@@ -63,14 +64,19 @@ struct TourOutputTests {
 /// and the test harness keeps those signals blocked elsewhere, so the signal-handling example's
 /// self-sent SIGTERM would otherwise never be delivered to any thread libuv's handler can run on.
 func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
+    let fence = HandoffFence()  // for ThreadSanitizer (see HandoffFence)
+    let result = try await withCheckedThrowingContinuation { continuation in
         Thread.detachNewThread {
             var signals = sigset_t()
             sigemptyset(&signals)
             sigaddset(&signals, SIGINT)
             sigaddset(&signals, SIGTERM)
             pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-            continuation.resume(with: Result { try body() })
+            let result = Result { try body() }
+            fence.publish()
+            continuation.resume(with: result)
         }
     }
+    fence.receive()
+    return result
 }
