@@ -74,6 +74,27 @@ struct DebugModeTests {
         }
     }
 
+    @Test func aSlowStepWhoseStartReadingNeverSettlesIsStillReported() async throws {
+        // Preempted after each of the first 9 wait reads -- every attempt of the step's start reading
+        // (ThreadSanitizer's runtime made each /proc read block and wait for a CPU again): the wait
+        // never agrees on both sides of the wall clock, the reading keeps both bounds, and the bound
+        // used can only make the step look longer. (Taking the wait read before the last wall reading
+        // hid this 10 ms step.)
+        let logs = CapturedLogs()
+        try await onLoopThread { loop in
+            let clock = ScriptedThreadClock(preemptedAfterWaitReads: 0..<9, for: .milliseconds(50))
+            loop.stepClock = clock.stepClock
+            loop.logger = logs.logger()
+            loop.debug = true
+            loop.slowCallbackDuration = .milliseconds(5)
+            try loop.callSoon { clock.spend(.milliseconds(10)) }
+            try loop.callSoon { loop.stop() }
+            try loop.runForever()
+        }
+        let reported = logs.all.filter { $0.hasPrefix("warning: Executing a callback took ") }
+        #expect(reported.count >= 1, "\(logs.all)")
+    }
+
     @Test func theRealStepClockCountsComputingAndBlockingInFull() async throws {
         // One-sided, so that no load can fail it: held time (wall time less run-queue wait) is at least
         // the thread's CPU time and at least the time it slept. A step computing 10 ms is reported at a
@@ -86,12 +107,12 @@ struct DebugModeTests {
         }
         let (heldComputing, cpu, heldSleeping) = try await onDedicatedThread { () -> (UInt64, UInt64, UInt64) in
             let clock = StepClock()
-            let held0 = clock.heldNanoseconds(), cpu0 = threadCPU()
+            let read0 = clock.read(), cpu0 = threadCPU()
             while threadCPU() - cpu0 < 10_000_000 {}
-            let held1 = clock.heldNanoseconds(), cpu1 = threadCPU()
+            let cpu1 = threadCPU(), read1 = clock.read()
             usleep(10_000)
-            let held2 = clock.heldNanoseconds()
-            return (held1 - held0, cpu1 - cpu0, held2 - held1)
+            let read2 = clock.read()
+            return (StepClock.heldNanoseconds(from: read0, to: read1), cpu1 - cpu0, StepClock.heldNanoseconds(from: read1, to: read2))
         }
         // (1 ms of slack: the run-queue wait and CLOCK_MONOTONIC come from different kernel clocks.)
         #expect(heldComputing + 1_000_000 >= cpu)
@@ -178,11 +199,16 @@ final class ScriptedThreadClock: @unchecked Sendable {
     private var wall: UInt64 = 1_000_000_000
     private var waited: UInt64 = 0
     private var waitReads = 0
-    private let preemptedAfter: Int?
+    private let preemptedAfter: Range<Int>?
     private let preemption: UInt64
 
     init(preemptedAfterWaitRead read: Int? = nil, for duration: Duration = .zero) {
-        preemptedAfter = read
+        preemptedAfter = read.map { $0..<($0 + 1) }
+        preemption = UInt64(duration.components.attoseconds / 1_000_000_000) + UInt64(duration.components.seconds) * 1_000_000_000
+    }
+
+    init(preemptedAfterWaitReads reads: Range<Int>, for duration: Duration) {
+        preemptedAfter = reads
         preemption = UInt64(duration.components.attoseconds / 1_000_000_000) + UInt64(duration.components.seconds) * 1_000_000_000
     }
 
@@ -195,7 +221,7 @@ final class ScriptedThreadClock: @unchecked Sendable {
         StepClock(wallNanoseconds: { self.wall }, runQueueWait: {
             let value = self.waited
             defer {
-                if self.waitReads == self.preemptedAfter {
+                if self.preemptedAfter?.contains(self.waitReads) == true {
                     // Preempted: time passes while the thread waits for a CPU; the kernel adds the wait
                     // to its total when the thread runs again, before its next instruction.
                     self.wall += self.preemption

@@ -27,29 +27,46 @@ extension EventLoop {
 /// The wall time and the run-queue wait must be read at the same instant, or a preemption that falls
 /// between the two reads is counted in one and not the other: read wait-then-wall it is subtracted
 /// without having been timed (a slow step is hidden); read wall-then-wait it is timed without being
-/// subtracted (a fast step is reported as slow). Neither order is safe, so ``heldNanoseconds()`` reads
-/// the wait on both sides of the wall clock and retries until the two agree: then no preemption
-/// ended between them, and the wall reading carries exactly the wait read with it.
+/// subtracted (a fast step is reported as slow). Neither order is safe, so ``read()`` reads the wait
+/// on both sides of the wall clock, retrying until the two agree (then no preemption ended between
+/// them and the wait at the wall reading is known exactly). Should they keep disagreeing, the
+/// reading keeps both bounds, and ``heldNanoseconds(from:to:)`` uses the bound that can only make a
+/// step look longer; without a wait at all it counts wall time. A slow step is never hidden.
 struct StepClock {
     /// `CLOCK_MONOTONIC`, in nanoseconds.
     var wallNanoseconds: () -> UInt64 = monotonicNanoseconds
     /// The calling thread's total run-queue wait, in nanoseconds; nil where it is not reported.
     var runQueueWait: () -> UInt64? = runQueueWaitNanoseconds
 
-    /// Wall time less run-queue wait, both at one instant. Where the wait is not reported (not Linux,
-    /// no `/proc`), plain wall time.
-    func heldNanoseconds() -> UInt64 {
-        guard var waited = runQueueWait() else { return wallNanoseconds() }
+    /// A wall-clock reading and the thread's total run-queue wait at that instant, known to lie in
+    /// `wait` (one value when the two reads around the wall clock agreed; nil if unreadable).
+    struct Reading {
+        var wall: UInt64
+        var wait: ClosedRange<UInt64>?
+    }
+
+    func read() -> Reading {
+        guard var before = runQueueWait() else { return Reading(wall: wallNanoseconds(), wait: nil) }
         var attempts = 0
         while true {
             let wall = wallNanoseconds()
-            guard let waitedAfter = runQueueWait() else { return wall }
+            guard let after = runQueueWait(), after >= before else { return Reading(wall: wall, wait: nil) }
             attempts += 1
-            // A thread preempted between the reads on every attempt is all but impossible; should it
-            // happen, the last pair is used, off by at most the last preemption.
-            if waitedAfter == waited || attempts == 8 { return wall &- min(wall, waited) }
-            waited = waitedAfter
+            // Preempted between the reads on every attempt: all but impossible; keep both bounds.
+            if after == before || attempts == 8 { return Reading(wall: wall, wait: before...after) }
+            before = after
         }
+    }
+
+    /// The time the thread held between two readings: wall time less the run-queue wait, taking the
+    /// least wait the bounds allow (so never less than the time really held).
+    static func heldNanoseconds(from start: Reading, to end: Reading) -> UInt64 {
+        guard end.wall >= start.wall else { return 0 }
+        let wall = end.wall - start.wall
+        guard let startWait = start.wait, let endWait = end.wait, endWait.lowerBound >= startWait.upperBound else {
+            return wall
+        }
+        return wall - min(wall, endWait.lowerBound - startWait.upperBound)
     }
 }
 

@@ -476,10 +476,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             guard debugEnabled else { run(item); continue }
             // The time the step held the loop thread (see `StepClock`): preemption is not the step's
             // fault, and debug mode is for finding the code that blocks or computes.
-            let start = stepClock.heldNanoseconds()
+            let start = stepClock.read()
             run(item)
-            let end = stepClock.heldNanoseconds()
-            let elapsed = end >= start ? end - start : 0
+            let elapsed = StepClock.heldNanoseconds(from: start, to: stepClock.read())
             if elapsed >= slowCallbackThreshold.clampedNanoseconds {
                 log.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
             }
