@@ -109,6 +109,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     var slowCallbackThreshold: Duration = .milliseconds(100)
     /// How debug mode times a step (replaced by tests to script preemptions and slow steps).
     var stepClock = StepClock()
+    /// Called after the poll timer is armed and before a poll that may block, with its timeout in
+    /// milliseconds (tests hold the thread up there).
+    var beforeBlockingPoll: ((Int64) -> Void)?
 
     // MARK: time
     let timeSource: TimeSource
@@ -461,7 +464,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }
         if timeout > 0 {
             uv_update_time(uvLoop)
-            uv_timer_start(pollTimer, { _ in }, UInt64(timeout), 0)
+            // The timer stops the run, not only wakes the poll: libuv up to 1.44 runs due timers
+            // *before* it polls and then polls with no timeout when no timer is left, so a timer that
+            // fell due in between (this thread held up for `timeout` ms after arming it, as on a busy
+            // machine) made UV_RUN_ONCE block for good. uv_stop makes that poll non-blocking; when the
+            // timer fires after the poll, as usual, it only ends a run that is ending anyway.
+            uv_timer_start(pollTimer, { timer in uv_stop(timer!.pointee.loop) }, UInt64(timeout), 0)
+            if let beforeBlockingPoll { beforeBlockingPoll(timeout) }
         }
         uv_run(uvLoop, UV_RUN_ONCE)
         if timeout > 0 { uv_timer_stop(pollTimer) }
