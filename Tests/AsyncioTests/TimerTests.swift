@@ -121,7 +121,8 @@ struct TimerTests {
         // libuv up to 1.44 runs due timers first and then polls with no timeout if no timer is left:
         // a loop thread held up between arming its poll timer and libuv's clock update slept forever
         // (a `sleep(seconds: 0.001)` hung the sanitizer runs about once in 25). Here the thread is held
-        // up at that point on purpose, every time, for longer than the poll's timeout.
+        // up at that point on purpose, every time, for longer than the poll's timeout (2 ms longer:
+        // libuv's clock has millisecond steps).
         let (finished, heldUp) = try await onLoopThread { loop -> (Bool, Int) in
             let heldUp = Box(0)
             loop.beforeBlockingPoll = { timeout in
@@ -134,7 +135,9 @@ struct TimerTests {
             }
             defer { finished.signal() }
             do {
-                try loop.runUntilComplete { try await loop.sleep(seconds: 0.001) }
+                // A sleep reaches the blocking poll unless the thread already took longer than the
+                // whole sleep to get there (it can, under a sanitizer): sleep again until it did.
+                try loop.runUntilComplete { repeat { try await loop.sleep(seconds: 0.02) } while heldUp.value == 0 }
                 return (true, heldUp.value)
             } catch EventLoopError.stoppedBeforeComplete {
                 return (false, heldUp.value)
