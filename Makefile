@@ -46,8 +46,13 @@ bench: deps
 # The whole suite under ThreadSanitizer and AddressSanitizer (LeakSanitizer included), each in its
 # own build directory; any report fails the run. CI runs it after `make test`.
 # halt_on_error: the first report ends the run with a failure, never a warning lost in the log.
+# Suppressions (.sanitizers/*.supp) cover reports from outside this package only, each with its reason.
+# Exit tests' child processes inherit these options and are checked as well: a deliberate precondition
+# failure is a trap (SIGILL), which neither sanitizer reports (handle_sigill=0, their default), and
+# LeakSanitizer runs only when a process exits normally, so a trapping child is never a leak report.
 TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1
 ASAN_OPTIONS ?= halt_on_error=1 detect_leaks=1 detect_stack_use_after_return=0
+LSAN_OPTIONS ?= suppressions=$(CURDIR)/.sanitizers/lsan.supp
 sanitize: tsan asan
 
 tsan: deps
@@ -56,7 +61,7 @@ tsan: deps
 
 asan: deps
 	swift build --build-tests --sanitize=address --build-path .build-asan
-	ASAN_OPTIONS="$(ASAN_OPTIONS)" swift test --skip-build --sanitize=address --build-path .build-asan
+	ASAN_OPTIONS="$(ASAN_OPTIONS)" LSAN_OPTIONS="$(LSAN_OPTIONS)" swift test --skip-build --sanitize=address --build-path .build-asan
 
 # libFuzzer + AddressSanitizer on the StreamReader's buffer (Fuzz/, a package of its own; README,
 # "Fuzzing"). Not part of `test`. FUZZ_SECONDS=600 make fuzz runs longer.

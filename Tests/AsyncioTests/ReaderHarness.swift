@@ -1,4 +1,4 @@
-@testable import Asyncio
+@_spi(AsyncioTesting) @testable import Asyncio
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -200,11 +200,13 @@ final class ReaderHost: Sendable {
     static func start() async throws -> ReaderHost {
         let started = Mutex<CheckedContinuation<EventLoop, any Error>?>(nil)
         let stopped = ConcurrentFuture<Void>()
+        let fence = HandoffFence()
         let loop = try await withCheckedThrowingContinuation { continuation in
             started.withLock { $0 = continuation }
             spawnThread(name: "reader-host") {
                 do {
                     let loop = try EventLoop()
+                    fence.publish()
                     started.withLock { $0.take() }?.resume(returning: loop)
                     try loop.runForever()
                     try? loop.cancelAllTasks()
@@ -216,6 +218,7 @@ final class ReaderHost: Sendable {
                 }
             }
         }
+        fence.receive()
         let (server, accepted, port) = try await loop.runCoroutineThreadsafe {
             () throws -> (StreamServer, Queue<StreamWriter>, Int) in
             let accepted = Queue<StreamWriter>()

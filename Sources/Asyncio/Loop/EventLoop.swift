@@ -111,6 +111,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         set { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); slowCallbackThreshold = newValue }
     }
     var slowCallbackThreshold: Duration = .milliseconds(100)
+    /// How debug mode times a step (replaced by tests to script preemptions and slow steps).
+    var stepClock = StepClock()
+    /// Called after the poll timer is armed and before a poll that may block, with its timeout in
+    /// milliseconds (tests hold the thread up there).
+    var beforeBlockingPoll: ((Int64) -> Void)?
 
     // MARK: time
     let timeSource: TimeSource
@@ -486,7 +491,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }
         if timeout > 0 {
             uv_update_time(uvLoop)
-            uv_timer_start(pollTimer, { _ in }, UInt64(timeout), 0)
+            // The timer stops the run, not only wakes the poll: libuv up to 1.44 runs due timers
+            // *before* it polls and then polls with no timeout when no timer is left, so a timer that
+            // fell due in between (this thread held up for `timeout` ms after arming it, as on a busy
+            // machine) made UV_RUN_ONCE block for good. uv_stop makes that poll non-blocking; when the
+            // timer fires after the poll, as usual, it only ends a run that is ending anyway.
+            uv_timer_start(pollTimer, { timer in uv_stop(timer!.pointee.loop) }, UInt64(timeout), 0)
+            if let beforeBlockingPoll { beforeBlockingPoll(timeout) }
         }
         uv_run(uvLoop, UV_RUN_ONCE)
         if timeout > 0 { uv_timer_stop(pollTimer) }
@@ -499,18 +510,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             let step = step(of: item)
             stepObserverStorage?(step)
             guard debugEnabled else { run(item); continue }
-            // The time the step held the loop: wall time minus what the OS kept this thread waiting
-            // for a CPU (on a busy machine a one-microsecond step can wait 50 ms for its core; that
-            // is not the step's fault, and debug mode is for finding the code that blocks).
-            // Order: wait, start, run, wait, end — a preemption during a /proc read can only make the
-            // step look longer, never hide a slow one.
-            let waitedBefore = runQueueWaitNanoseconds(), start = monotonicNanoseconds()
+            // The time the step held the loop thread (see `StepClock`): preemption is not the step's
+            // fault, and debug mode is for finding the code that blocks or computes.
+            let start = stepClock.read()
             run(item)
-            let waitedAfter = runQueueWaitNanoseconds()
-            var elapsed = monotonicNanoseconds() - start
-            if let before = waitedBefore, let after = waitedAfter, after >= before {
-                elapsed -= min(elapsed, after - before)
-            }
+            let elapsed = StepClock.heldNanoseconds(from: start, to: stepClock.read())
             if elapsed >= slowCallbackThreshold.clampedNanoseconds {
                 log.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
             }
