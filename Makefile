@@ -1,5 +1,7 @@
 # The two set-up commands of the README: `make run` (the tour) and `make test` (the test suite).
-# Both install libuv (Debian's libuv1-dev) first when pkg-config cannot find it.
+# Both install libuv (Debian's libuv1-dev) first when pkg-config cannot find it, and redis-server (with
+# redis-tools: redis-cli, redis-benchmark) when it is not on PATH: AsyncioRedis's tests and the tour's
+# database example run against a real redis-server (they fail, never skip, without it).
 # `make conformance-check` runs the Python twins of Tests/ConformanceTests under CPython >= 3.12 and
 # compares their traces with the ones the Swift conformance tests expect.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -9,6 +11,10 @@ deps:
 	@if ! pkg-config --exists libuv 2>/dev/null; then \
 	  echo "Installing libuv1-dev (and pkg-config) with apt-get..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libuv1-dev pkg-config; \
+	fi
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+	  echo "Installing redis-server and redis-tools with apt-get..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools; \
 	fi
 
 run: deps

@@ -61,8 +61,8 @@ public final class RedisServerProcess: @unchecked Sendable {
     ) async throws -> RedisServerProcess {
         let loop = try loop ?? EventLoop.running()
         loop.preconditionOnLoopThread("RedisServerProcess.start")
-        guard let program = executable ?? findInPath("redis-server") else {
-            throw StartError(message: "redis-server was not found in PATH (\(environment("PATH") ?? "")): "
+        guard let program = executable ?? findInPath("redis-server"), access(program, X_OK) == 0 else {
+            throw StartError(message: "\(executable ?? "redis-server") was not found (PATH: \(environment("PATH") ?? "")): "
                 + "install it with `apt-get install redis-server` (`make deps` does)")
         }
         var failures: [String] = []

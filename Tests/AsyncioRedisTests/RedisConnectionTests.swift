@@ -261,6 +261,30 @@ struct RedisConnectionTests {
         }
     }
 
+    @Test func aMissingRedisServerIsAClearErrorNotASkip() async throws {
+        let message = try await run { () async throws -> String in
+            do {
+                _ = try await RedisServerProcess.start(executable: "/nonexistent/redis-server")
+                return "started"
+            } catch let error as RedisServerProcess.StartError {
+                return error.message
+            }
+        }
+        #expect(message.contains("/nonexistent/redis-server was not found"))
+        #expect(message.contains("apt-get install redis-server"))
+    }
+
+    @Test func theServerHelperStopsItsServer() async throws {
+        let (status, log) = try await run { () async throws -> (Int32, [String]) in
+            let server = try await RedisServerProcess.start()
+            let status = try await server.stop()
+            return (status, server.log)
+        }
+        #expect(status == 0)  // SIGTERM: redis-server shuts down cleanly
+        #expect(log.contains { $0.contains("Ready to accept connections") })
+        #expect(log.contains { $0.contains("Redis is now ready to exit") })
+    }
+
     @Test func theHandshakeSelectsTheDatabaseAndNamesTheClient() async throws {
         try await withRedisServer { server, _ in
             for version in [RedisProtocolVersion.resp2, .resp3] {
