@@ -216,15 +216,16 @@ final class ReaderHost: Sendable {
                 }
             }
         }
-        let (server, accepted) = try await loop.runCoroutineThreadsafe { () throws -> (StreamServer, Queue<StreamWriter>) in
+        let (server, accepted, port) = try await loop.runCoroutineThreadsafe {
+            () throws -> (StreamServer, Queue<StreamWriter>, Int) in
             let accepted = Queue<StreamWriter>()
             let server = try loop.startServer(port: 0) { reader, writer in
                 try await accepted.put(writer)
                 while !(try await reader.read(4096)).isEmpty {}  // until the client closes
             }
-            return (server, accepted)
+            return (server, accepted, server.address!.port)  // read on the loop's thread
         }.value
-        return ReaderHost(loop: loop, port: server.address!.port, accepted: accepted, server: server, stopped: stopped)
+        return ReaderHost(loop: loop, port: port, accepted: accepted, server: server, stopped: stopped)
     }
 
     /// Runs `body` as a task on the loop and awaits its result.

@@ -65,7 +65,7 @@ struct StreamsConformanceTests {
         expectCPythonTrace(events, "streams_reads_at_the_end_of_the_stream")
     }
 
-    @Test(.disabled("issue 18.11: fixed on main by another change"))
+    @Test
     func aUnixServerReplacesAStaleSocketFileAndRemovesItsOwnOnClose() async throws {
         let directory = try temporaryDirectory()
         let path = directory + "/stale.sock"

@@ -8,25 +8,38 @@ extension EventLoop {
     /// Numeric addresses resolve without a lookup. Cancelling the awaiting task cancels the request.
     /// - Throws: ``IOError`` (`getaddrinfo`, with the EAI error name) if the name does not resolve.
     nonisolated(nonsending) public func getAddrInfo(host: String, port: Int) async throws -> [SocketAddress] {
-        try checkUsable("getAddrInfo")
+        try checkUsable("EventLoop.getAddrInfo")
+        return try await resolve(host: host, port: port)
+    }
+
+    /// ``getAddrInfo(host:port:)`` for callers that checked the thread.
+    nonisolated(nonsending) func resolve(host: String, port: Int) async throws -> [SocketAddress] {
         if let numeric = try? SocketAddress(host: host, port: port) { return [numeric] }
-        let request = AddrInfoRequest()
-        let status = uv_getaddrinfo(uvLoop, request.request, { raw, status, result in
-            guard let raw else { return }
-            let request = Unmanaged<AddrInfoRequest>.fromOpaque(raw.pointee.data).takeUnretainedValue()
-            request.finish(status: status, result: result)
-        }, host, String(port), nil)
-        guard status == 0 else { throw IOError("getaddrinfo", host, status: status) }
-        request.retainUntilDone()
-        externalWaits += 1
-        defer { externalWaits -= 1 }
-        try await suspend("getAddrInfo") { waiter in
-            request.waiter = waiter
-            waiter.onCancel = { uv_cancel(UnsafeMutableRawPointer(request.request).assumingMemoryBound(to: uv_req_t.self)) }
+        let request = UVRequest(UV_GETADDRINFO)
+        var addresses: [SocketAddress] = []
+        request.onDone = { request in
+            // Read the list before the callback frees it (uv_freeaddrinfo).
+            var entry = request.pointer.assumingMemoryBound(to: uv_getaddrinfo_t.self).pointee.addrinfo
+            while let info = entry {
+                if let address = info.pointee.ai_addr,
+                   info.pointee.ai_socktype == Int32(SOCK_STREAM.rawValue) || info.pointee.ai_socktype == 0 {
+                    var storage = sockaddr_storage()
+                    memcpy(&storage, address, Int(info.pointee.ai_addrlen))
+                    addresses.append(SocketAddress(storage: storage))
+                }
+                entry = info.pointee.ai_next
+            }
         }
-        if request.status != 0 { throw IOError("getaddrinfo", host, status: request.status) }
+        try request.start("getaddrinfo", host) { raw in
+            uv_getaddrinfo(uvLoop, raw.assumingMemoryBound(to: uv_getaddrinfo_t.self), { raw, status, result in
+                UVRequest.complete(raw, result: Int(status))
+                uv_freeaddrinfo(result)
+            }, host, String(port), nil)
+        }
+        let status = try await request.wait(on: self, "getAddrInfo")
+        if status != 0 { throw IOError("getaddrinfo", host, status: Int32(truncatingIfNeeded: status)) }
         var seen = Set<SocketAddress>()
-        return request.addresses.filter { seen.insert($0).inserted }
+        return addresses.filter { seen.insert($0).inserted }
     }
 }
 
@@ -36,71 +49,26 @@ extension EventLoop {
     /// Cancelling the awaiting task cancels the request.
     /// - Throws: ``IOError`` (`getnameinfo`, with the EAI error name).
     nonisolated(nonsending) public func getNameInfo(_ address: SocketAddress, flags: Int32 = 0) async throws -> (host: String, service: String) {
-        try checkUsable("getNameInfo")
-        let request = NameInfoRequest()
-        let status = address.withSockaddr { sockaddr in
-            uv_getnameinfo(uvLoop, request.request, { raw, status, host, service in
-                guard let raw else { return }
-                let request = Unmanaged<NameInfoRequest>.fromOpaque(raw.pointee.data).takeRetainedValue()
-                request.status = status
-                if status == 0 {
-                    request.host = host.map { String(cString: $0) } ?? ""
-                    request.service = service.map { String(cString: $0) } ?? ""
-                }
-                request.request.deallocate()
-                request.waiter?.resume()
-            }, sockaddr, flags)
-        }
-        guard status == 0 else {
-            request.request.deallocate()
-            throw IOError("getnameinfo", address.description, status: status)
-        }
-        request.request.pointee.data = Unmanaged.passRetained(request).toOpaque()
-        if request.status == Int32.min {
-            externalWaits += 1
-            defer { externalWaits -= 1 }
-            try await suspend("getNameInfo") { waiter in
-                request.waiter = waiter
-                waiter.onCancel = { uv_cancel(UnsafeMutableRawPointer(request.request).assumingMemoryBound(to: uv_req_t.self)) }
+        try checkUsable("EventLoop.getNameInfo")
+        let request = UVRequest(UV_GETNAMEINFO)
+        try request.start("getnameinfo", address.description) { raw in
+            address.withSockaddr { sockaddr in
+                uv_getnameinfo(uvLoop, raw.assumingMemoryBound(to: uv_getnameinfo_t.self), { raw, status, _, _ in
+                    UVRequest.complete(raw, result: Int(status))
+                }, sockaddr, flags)
             }
         }
-        if request.status != 0 { throw IOError("getnameinfo", address.description, status: request.status) }
-        return (request.host, request.service)
+        let status = try await request.wait(on: self, "getNameInfo")
+        if status != 0 { throw IOError("getnameinfo", address.description, status: Int32(truncatingIfNeeded: status)) }
+        // host and service are arrays inside the request: valid as long as it is.
+        let info = request.pointer.assumingMemoryBound(to: uv_getnameinfo_t.self)
+        return (cString(&info.pointee.host), cString(&info.pointee.service))
     }
 }
 
-/// One `uv_getnameinfo_t` in flight (loop thread only); the request memory is freed in its callback.
-private final class NameInfoRequest: @unchecked Sendable {
-    let request = UnsafeMutablePointer<uv_getnameinfo_t>.allocate(capacity: 1)
-    var waiter: LoopWaiter?
-    var status = Int32.min
-    var host = ""
-    var service = ""
-}
-
-/// One `uv_getaddrinfo_t` in flight; freed when libuv calls back (loop thread only).
-private final class AddrInfoRequest: @unchecked Sendable {
-    let request = UnsafeMutablePointer<uv_getaddrinfo_t>.allocate(capacity: 1)
-    var waiter: LoopWaiter?
-    var status: Int32 = 0
-    var addresses: [SocketAddress] = []
-
-    func retainUntilDone() { request.pointee.data = Unmanaged.passRetained(self).toOpaque() }
-
-    func finish(status: Int32, result: UnsafeMutablePointer<addrinfo>?) {
-        self.status = status
-        var entry = result
-        while let info = entry {
-            if let address = info.pointee.ai_addr, info.pointee.ai_socktype == Int32(SOCK_STREAM.rawValue) || info.pointee.ai_socktype == 0 {
-                var storage = sockaddr_storage()
-                memcpy(&storage, address, Int(info.pointee.ai_addrlen))
-                addresses.append(SocketAddress(storage: storage))
-            }
-            entry = info.pointee.ai_next
-        }
-        uv_freeaddrinfo(result)
-        waiter?.resume()
-        request.deallocate()
-        Unmanaged.passUnretained(self).release()
+/// The NUL-terminated string in a C character array imported as a tuple.
+private func cString<T>(_ tuple: inout T) -> String {
+    withUnsafeBytes(of: &tuple) { bytes in
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
     }
 }

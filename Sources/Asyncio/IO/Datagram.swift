@@ -27,32 +27,55 @@ extension DatagramProtocol {
 /// A UDP endpoint on a libuv `uv_udp_t` (asyncio's `DatagramTransport`), made by
 /// ``EventLoop/createDatagramEndpoint(local:remote:reuseAddress:allowBroadcast:_:)``.
 ///
-/// Loop-confined: libuv calls back on the loop thread and its methods must be called there, hence
-/// `@unchecked Sendable`. It retains itself while its handle is open.
-public final class DatagramTransport: LoopResource, @unchecked Sendable {
+/// Loop-confined: libuv calls back on the loop thread, and every public member checks that it is
+/// called there (a call from another thread is a precondition failure naming it), hence
+/// `@unchecked Sendable`. Its ``UVHandle`` keeps it alive while the endpoint is open.
+public final class DatagramTransport: UVHandleOwner, @unchecked Sendable {
     let loop: EventLoop
-    private let udp = UnsafeMutablePointer<uv_udp_t>.allocate(capacity: 1)
-    private var uvHandle: UnsafeMutablePointer<uv_handle_t> { UnsafeMutableRawPointer(udp).assumingMemoryBound(to: uv_handle_t.self) }
+    private let handle: UVHandle
+    @inline(__always)
+    private var udp: UnsafeMutablePointer<uv_udp_t> { handle.pointer.assumingMemoryBound(to: uv_udp_t.self) }
     private static let receiveBufferSize = 64 * 1024
-    private let receiveBuffer = UnsafeMutableRawPointer.allocate(byteCount: DatagramTransport.receiveBufferSize, alignment: 16)
+    private let receiveBuffer: UnsafeMutableRawPointer
     var userProtocol: (any DatagramProtocol)?
-    /// The connected peer, if the endpoint was created with a remote address.
-    public private(set) var remoteAddress: SocketAddress?
-    /// Whether ``close()`` was called.
-    public private(set) var isClosing = false
-    private var handleClosed = false
+    private var remote: SocketAddress?
+    private var closing = false
     private let closedWaiters = WaitList()
-    /// Bytes queued in libuv, not yet sent (asyncio's `get_write_buffer_size()`).
-    public private(set) var writeBufferSize = 0
+    private var bufferedBytes = 0
 
-    init(loop: EventLoop, family: Int32) {
+    /// A UDP handle whose socket is created at once, for `family`.
+    /// - Throws: ``IOError`` (`socket`, e.g. `EMFILE`).
+    init(loop: EventLoop, family: Int32) throws(IOError) {
         self.loop = loop
-        uv_udp_init_ex(loop.uvLoop, udp, UInt32(family))
-        udp.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        loop.register(self)
+        handle = try UVHandle("socket", family == AF_INET6 ? "udp6" : "udp4", type: UV_UDP, loop: loop) { raw in
+            uv_udp_init_ex(loop.uvLoop, raw.assumingMemoryBound(to: uv_udp_t.self), UInt32(family))
+        }
+        receiveBuffer = .allocate(byteCount: DatagramTransport.receiveBufferSize, alignment: 16)  // after the init that may fail
+        handle.attach(self)
     }
 
     deinit { receiveBuffer.deallocate() }
+
+    @inline(__always)
+    private func check(_ what: @autoclosure () -> String) { loop.preconditionOnLoopThread(what()) }
+
+    /// The connected peer, if the endpoint was created with a remote address.
+    public var remoteAddress: SocketAddress? {
+        check("DatagramTransport.remoteAddress")
+        return remote
+    }
+
+    /// Whether ``close()`` was called.
+    public var isClosing: Bool {
+        check("DatagramTransport.isClosing")
+        return closing
+    }
+
+    /// Bytes queued in libuv, not yet sent (asyncio's `get_write_buffer_size()`).
+    public var writeBufferSize: Int {
+        check("DatagramTransport.writeBufferSize")
+        return bufferedBytes
+    }
 
     func bind(_ address: SocketAddress, reuseAddress: Bool) throws {
         let status = address.withSockaddr { uv_udp_bind(udp, $0, reuseAddress ? UInt32(UV_UDP_REUSEADDR.rawValue) : 0) }
@@ -62,7 +85,7 @@ public final class DatagramTransport: LoopResource, @unchecked Sendable {
     func connect(_ address: SocketAddress) throws {
         let status = address.withSockaddr { uv_udp_connect(udp, $0) }
         if status < 0 { throw IOError("connect", address.description, status: status) }
-        remoteAddress = address
+        remote = address
     }
 
     func setBroadcast(_ on: Bool) throws {
@@ -70,20 +93,22 @@ public final class DatagramTransport: LoopResource, @unchecked Sendable {
         if status < 0 { throw IOError("setsockopt", "SO_BROADCAST", status: status) }
     }
 
-    func startReceiving() {
-        uv_udp_recv_start(udp, { handle, _, buffer in
-            let transport = Unmanaged<DatagramTransport>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
-            buffer!.pointee = uv_buf_init(transport.receiveBuffer.assumingMemoryBound(to: CChar.self), UInt32(DatagramTransport.receiveBufferSize))
-        }, { handle, nread, _, address, _ in
-            let transport = Unmanaged<DatagramTransport>.fromOpaque(handle!.pointee.data).takeUnretainedValue()
+    func startReceiving() throws {
+        let status = uv_udp_recv_start(udp, { raw, _, buffer in
+            let transport = UVHandle.owner(of: raw, as: DatagramTransport.self)
+            buffer.unsafelyUnwrapped.pointee = uv_buf_init(
+                transport.receiveBuffer.assumingMemoryBound(to: CChar.self), UInt32(DatagramTransport.receiveBufferSize))
+        }, { raw, nread, _, address, _ in
+            let transport = UVHandle.owner(of: raw, as: DatagramTransport.self)
             guard let userProtocol = transport.userProtocol else { return }
             if nread < 0 {
-                userProtocol.errorReceived(IOError("recvfrom", transport.remoteAddress?.description ?? "udp", status: Int32(nread)))
+                userProtocol.errorReceived(IOError("recvfrom", transport.remote?.description ?? "udp", status: Int32(truncatingIfNeeded: nread)))
             } else if let address {  // nread == 0 with no address: nothing more to read
                 userProtocol.datagramReceived(UnsafeRawBufferPointer(start: transport.receiveBuffer, count: nread),
                                               from: SocketAddress(sockaddr: address))
             }
         })
+        if status < 0 { throw IOError("recv_start", remote?.description ?? "udp", status: status) }
     }
 
     /// Sends one datagram (asyncio's `sendto`): to `address`, or to the connected remote when nil.
@@ -92,50 +117,57 @@ public final class DatagramTransport: LoopResource, @unchecked Sendable {
     /// - Throws: ``StreamClosedError`` after ``close()``; ``IOError`` (`EINVAL`) with no address on an
     ///   unconnected endpoint, or an address different from the connected remote.
     public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress? = nil) throws {
-        if isClosing { throw StreamClosedError() }
-        if let address, let remoteAddress, address != remoteAddress {
-            throw IOError("sendto", address.description, status: UV_EINVAL.rawValue)
-        }
-        let target = remoteAddress == nil ? address : nil
-        if remoteAddress == nil && target == nil { throw IOError("sendto", "no address", status: UV_EINVAL.rawValue) }
-        var buffer = uv_buf_init(UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
-        if writeBufferSize == 0 {
-            let sent = withTarget(target) { uv_udp_try_send(udp, &buffer, 1, $0) }
-            if sent >= 0 { return }
-            if sent != UV_EAGAIN.rawValue {
-                userProtocol?.errorReceived(IOError("sendto", (target ?? remoteAddress)?.description ?? "udp", status: sent))
-                return
-            }
-        }
-        let pending = PendingDatagram(copying: bytes, transport: self)
-        let request = UnsafeMutablePointer<uv_udp_send_t>.allocate(capacity: 1)
-        request.pointee.data = Unmanaged.passRetained(pending).toOpaque()
-        buffer = uv_buf_init(pending.bytes.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
-        let status = withTarget(target) {
-            uv_udp_send(request, udp, &buffer, 1, $0) { request, status in
-                let pending = Unmanaged<PendingDatagram>.fromOpaque(request!.pointee.data).takeRetainedValue()
-                request!.deallocate()
-                pending.transport.sent(pending.count, status: status)
-            }
-        }
-        if status < 0 {
-            Unmanaged<PendingDatagram>.fromOpaque(request.pointee.data).release()
-            request.deallocate()
-            userProtocol?.errorReceived(IOError("sendto", (target ?? remoteAddress)?.description ?? "udp", status: status))
-            return
-        }
-        writeBufferSize += bytes.count
+        check("DatagramTransport.send")
+        try sendDatagram(bytes, to: address)
     }
 
     /// Sends `bytes` (see ``send(_:to:)-(UnsafeRawBufferPointer,_)``).
     public func send(_ bytes: [UInt8], to address: SocketAddress? = nil) throws {
-        try bytes.withUnsafeBytes { try send($0, to: address) }
+        check("DatagramTransport.send")
+        try bytes.withUnsafeBytes { try sendDatagram($0, to: address) }
     }
 
     /// Sends the UTF-8 bytes of `text`.
     public func send(_ text: String, to address: SocketAddress? = nil) throws {
+        check("DatagramTransport.send")
         var text = text
-        try text.withUTF8 { try send(UnsafeRawBufferPointer($0), to: address) }
+        try text.withUTF8 { try sendDatagram(UnsafeRawBufferPointer($0), to: address) }
+    }
+
+    private func sendDatagram(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress?) throws {
+        if closing { throw StreamClosedError() }
+        if let address, let remote, address != remote {
+            throw IOError("sendto", address.description, status: UV_EINVAL.rawValue)
+        }
+        let target = remote == nil ? address : nil
+        if remote == nil && target == nil { throw IOError("sendto", "no address", status: UV_EINVAL.rawValue) }
+        var buffer = uv_buf_init(UnsafeMutablePointer(mutating: bytes.baseAddress?.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
+        if bufferedBytes == 0 {
+            let sent = withTarget(target) { uv_udp_try_send(udp, &buffer, 1, $0) }
+            if sent >= 0 { return }
+            if sent != UV_EAGAIN.rawValue {
+                userProtocol?.errorReceived(IOError("sendto", (target ?? remote)?.description ?? "udp", status: sent))
+                return
+            }
+        }
+        let request = UVRequest(UV_UDP_SEND, byteCount: bytes.count)
+        if let copy = request.bytes { copy.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        buffer = uv_buf_init(request.bytes?.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+        do {
+            try request.start("sendto", (target ?? remote)?.description ?? "udp") { raw in
+                withTarget(target) {
+                    uv_udp_send(raw.assumingMemoryBound(to: uv_udp_send_t.self), udp, &buffer, 1, $0) { raw, status in
+                        let udp = raw.unsafelyUnwrapped.pointee.handle  // read before completing: that may free the request
+                        let request = UVRequest.complete(raw, result: Int(status))
+                        UVHandle.owner(of: udp, as: DatagramTransport.self).sent(request.byteCount, status: status)
+                    }
+                }
+            }
+        } catch {
+            userProtocol?.errorReceived(error)
+            return
+        }
+        bufferedBytes += bytes.count
     }
 
     private func withTarget<T>(_ target: SocketAddress?, _ body: (UnsafePointer<sockaddr>?) -> T) -> T {
@@ -144,15 +176,16 @@ public final class DatagramTransport: LoopResource, @unchecked Sendable {
     }
 
     private func sent(_ count: Int, status: Int32) {
-        writeBufferSize -= count
+        bufferedBytes -= count
         if status < 0 && status != UV_ECANCELED.rawValue {
-            userProtocol?.errorReceived(IOError("sendto", remoteAddress?.description ?? "udp", status: status))
+            userProtocol?.errorReceived(IOError("sendto", remote?.description ?? "udp", status: status))
         }
     }
 
-    /// The bound local address (with the real port when bound to port 0).
+    /// The bound local address (with the real port when bound to port 0); nil once closed.
     public var localAddress: SocketAddress? {
-        guard !isClosing else { return nil }
+        check("DatagramTransport.localAddress")
+        guard handle.isOpen else { return nil }
         var storage = sockaddr_storage()
         var length = Int32(MemoryLayout<sockaddr_storage>.size)
         let status = withUnsafeMutablePointer(to: &storage) {
@@ -164,42 +197,28 @@ public final class DatagramTransport: LoopResource, @unchecked Sendable {
     /// Closes the endpoint; queued datagrams are dropped and the protocol's
     /// ``DatagramProtocol/connectionLost(_:)`` follows. Harmless if already closed.
     public func close() {
-        guard !isClosing else { return }
-        isClosing = true
-        loop.unregister(self)
-        uv_close(uvHandle) { handle in
-            let transport = Unmanaged<DatagramTransport>.fromOpaque(handle!.pointee.data).takeRetainedValue()
-            transport.handleClosed = true
-            transport.closedWaiters.wakeAll()
-            let userProtocol = transport.userProtocol
-            transport.userProtocol = nil
-            userProtocol?.connectionLost(nil)
-            handle!.deallocate()
-        }
+        check("DatagramTransport.close")
+        closeNow()
+    }
+
+    func closeNow() {
+        closing = true
+        handle.close()
+    }
+
+    func handleDidClose(_ handle: UVHandle) {
+        closing = true
+        closedWaiters.wakeAll()
+        let userProtocol = self.userProtocol
+        self.userProtocol = nil
+        userProtocol?.connectionLost(nil)
     }
 
     /// Waits until the endpoint's handle is closed.
     nonisolated(nonsending) public func waitClosed() async throws {
-        while !handleClosed { try await closedWaiters.wait(on: loop, "DatagramTransport.waitClosed") }
+        check("DatagramTransport.waitClosed")
+        while handle.state != .closed { try await closedWaiters.wait(on: loop, "DatagramTransport.waitClosed") }
     }
-
-    func closeForLoopShutdown() { close() }
-}
-
-/// A datagram copied for `uv_udp_send`, alive until its callback.
-private final class PendingDatagram {
-    let bytes: UnsafeMutableRawPointer
-    let count: Int
-    let transport: DatagramTransport
-
-    init(copying source: UnsafeRawBufferPointer, transport: DatagramTransport) {
-        count = source.count
-        self.transport = transport
-        bytes = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1), alignment: 1)
-        if count > 0 { bytes.copyMemory(from: source.baseAddress!, byteCount: count) }
-    }
-
-    deinit { bytes.deallocate() }
 }
 
 extension EventLoop {
@@ -211,30 +230,30 @@ extension EventLoop {
         local: (host: String, port: Int)? = nil, remote: (host: String, port: Int)? = nil,
         reuseAddress: Bool = false, allowBroadcast: Bool = false, _ protocolFactory: () -> P
     ) async throws -> (DatagramTransport, P) {
-        try checkUsable("createDatagramEndpoint")
+        try checkUsable("EventLoop.createDatagramEndpoint")
         guard local != nil || remote != nil else {
             throw IOError("createDatagramEndpoint", "no local or remote address", status: UV_EINVAL.rawValue)
         }
         var localAddress: SocketAddress?, remoteAddress: SocketAddress?
-        if let local { localAddress = try await getAddrInfo(host: local.host, port: local.port).first }
-        if let remote { remoteAddress = try await getAddrInfo(host: remote.host, port: remote.port).first }
+        if let local { localAddress = try await resolve(host: local.host, port: local.port).first }
+        if let remote { remoteAddress = try await resolve(host: remote.host, port: remote.port).first }
         guard let any = localAddress ?? remoteAddress else {
             throw IOError("getaddrinfo", "\(local ?? remote!)", status: UV_EAI_NONAME.rawValue)
         }
         let family = any.host.contains(":") ? AF_INET6 : AF_INET
-        let transport = DatagramTransport(loop: self, family: family)
+        let transport = try DatagramTransport(loop: self, family: family)
         do {
             if let localAddress { try transport.bind(localAddress, reuseAddress: reuseAddress) }
             if let remoteAddress { try transport.connect(remoteAddress) }
             if allowBroadcast { try transport.setBroadcast(true) }
+            try transport.startReceiving()
         } catch {
-            transport.close()
+            transport.closeNow()
             throw error
         }
         let userProtocol = protocolFactory()
         transport.userProtocol = userProtocol
         userProtocol.connectionMade(transport)
-        transport.startReceiving()
         return (transport, userProtocol)
     }
 }

@@ -17,29 +17,58 @@ public enum SubprocessIO: Sendable {
 /// ``EventLoop/createSubprocessExec(_:_:stdin:stdout:stderr:environment:currentDirectory:)`` or
 /// ``EventLoop/createSubprocessShell(_:stdin:stdout:stderr:environment:currentDirectory:)``.
 ///
-/// Loop-confined (libuv reports the exit on the loop thread; use it there), hence
-/// `@unchecked Sendable`. Closing the loop while the child runs kills it (as asyncio's transport does).
-public final class Subprocess: LoopResource, @unchecked Sendable {
+/// Loop-confined (libuv reports the exit on the loop thread; every public member checks that it is
+/// used there: a call from another thread is a precondition failure naming it), hence
+/// `@unchecked Sendable`. Closing the loop while the child runs kills it (as asyncio's transport
+/// does) and reaps it: no zombie is left behind.
+public final class Subprocess: UVHandleOwner, LoopResource, @unchecked Sendable {
     let loop: EventLoop
-    private let process = UnsafeMutablePointer<uv_process_t>.allocate(capacity: 1)
+    private var handle: UVHandle?
     private let program: String
-    /// The child's process id.
-    public private(set) var pid: Int32 = 0
-    /// Writes to the child's standard input (when created with `stdin: .pipe`).
-    public private(set) var stdin: StreamWriter?
-    /// Reads the child's standard output (when created with `stdout: .pipe`).
-    public private(set) var stdout: StreamReader?
-    /// Reads the child's standard error (when created with `stderr: .pipe`).
-    public private(set) var stderr: StreamReader?
-    /// The exit status once the child exited: its exit code, or `-N` when signal `N` killed it
-    /// (asyncio's `returncode`); nil while it runs.
-    public private(set) var returnCode: Int32?
+    private var processID: Int32 = 0
+    private var stdinWriter: StreamWriter?
+    private var stdoutReader: StreamReader?
+    private var stderrReader: StreamReader?
+    private var exitStatus: Int32?
     private let exitWaiters = WaitList()
-    private var handleClosing = false
 
     init(loop: EventLoop, program: String) {
         self.loop = loop
         self.program = program
+    }
+
+    @inline(__always)
+    private func check(_ what: @autoclosure () -> String) { loop.preconditionOnLoopThread(what()) }
+
+    /// The child's process id.
+    public var pid: Int32 {
+        check("Subprocess.pid")
+        return processID
+    }
+
+    /// Writes to the child's standard input (when created with `stdin: .pipe`).
+    public var stdin: StreamWriter? {
+        check("Subprocess.stdin")
+        return stdinWriter
+    }
+
+    /// Reads the child's standard output (when created with `stdout: .pipe`).
+    public var stdout: StreamReader? {
+        check("Subprocess.stdout")
+        return stdoutReader
+    }
+
+    /// Reads the child's standard error (when created with `stderr: .pipe`).
+    public var stderr: StreamReader? {
+        check("Subprocess.stderr")
+        return stderrReader
+    }
+
+    /// The exit status once the child exited: its exit code, or `-N` when signal `N` killed it
+    /// (asyncio's `returncode`); nil while it runs.
+    public var returnCode: Int32? {
+        check("Subprocess.returnCode")
+        return exitStatus
     }
 
     /// Spawns the child; on failure every pipe and the process handle are closed before throwing.
@@ -68,115 +97,143 @@ public final class Subprocess: LoopResource, @unchecked Sendable {
                 container.flags = UV_INHERIT_FD
                 container.data.fd = Int32(fd)
             case .devNull:
-                if devNull < 0 { devNull = open("/dev/null", O_RDWR | O_CLOEXEC) }
+                if devNull < 0 {
+                    devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+                    if devNull < 0 {
+                        let error = IOError("open", "/dev/null", status: -errno)
+                        for case let (_, pipe?) in stdio { pipe.closeNow() }
+                        throw error
+                    }
+                }
                 container.flags = UV_INHERIT_FD
                 container.data.fd = devNull
             }
             containers.append(container)
         }
         var options = uv_process_options_t()
-        options.exit_cb = { process, status, signal in
-            Unmanaged<Subprocess>.fromOpaque(process!.pointee.data).takeUnretainedValue().exited(status: status, signal: signal)
+        options.exit_cb = { raw, status, signal in
+            UVHandle.owner(of: raw, as: Subprocess.self).exited(status: status, signal: signal)
         }
-        process.pointee.data = Unmanaged.passRetained(self).toOpaque()
-        let status: Int32 = program.withCString { file in
-            args.withUnsafeMutableBufferPointer { args in
-                containers.withUnsafeMutableBufferPointer { containers in
-                    options.file = file
-                    options.args = args.baseAddress
-                    options.stdio_count = Int32(containers.count)
-                    options.stdio = containers.baseAddress
-                    let spawn = { (cwd: UnsafePointer<CChar>?) -> Int32 in
-                        options.cwd = cwd
-                        if env == nil { return uv_spawn(self.loop.uvLoop, self.process, &options) }
-                        return env!.withUnsafeMutableBufferPointer { env in
-                            options.env = env.baseAddress
-                            return uv_spawn(self.loop.uvLoop, self.process, &options)
+        let handle: UVHandle
+        do {
+            // uv_spawn leaves the handle initialised when it fails: UVHandle then closes it.
+            handle = try UVHandle("spawn", program, type: UV_PROCESS, loop: loop, initializedOnFailure: true) { raw in
+                let process = raw.assumingMemoryBound(to: uv_process_t.self)
+                return program.withCString { file in
+                    args.withUnsafeMutableBufferPointer { args in
+                        containers.withUnsafeMutableBufferPointer { containers in
+                            options.file = file
+                            options.args = args.baseAddress
+                            options.stdio_count = Int32(containers.count)
+                            options.stdio = containers.baseAddress
+                            let spawn = { (cwd: UnsafePointer<CChar>?) -> Int32 in
+                                options.cwd = cwd
+                                if env == nil { return uv_spawn(self.loop.uvLoop, process, &options) }
+                                return env!.withUnsafeMutableBufferPointer { env in
+                                    options.env = env.baseAddress
+                                    return uv_spawn(self.loop.uvLoop, process, &options)
+                                }
+                            }
+                            guard let currentDirectory else { return spawn(nil) }
+                            return currentDirectory.withCString { spawn($0) }
                         }
                     }
-                    guard let currentDirectory else { return spawn(nil) }
-                    return currentDirectory.withCString { spawn($0) }
                 }
             }
+        } catch {
+            for case let (_, pipe?) in stdio { pipe.closeNow() }
+            throw error
         }
-        if status < 0 {
-            closeHandle()
-            for case let (_, pipe?) in stdio { pipe.close() }
-            throw IOError("spawn", program, status: status)
-        }
-        pid = process.pointee.pid
-        stdin = stdio[0].1.map { StreamWriter(transport: $0) }
+        handle.attach(self)
+        self.handle = handle
+        processID = uv_process_get_pid(handle.pointer.assumingMemoryBound(to: uv_process_t.self))
+        stdinWriter = stdio[0].1.map { StreamWriter(transport: $0) }
         for case let (_, pipe?) in stdio.dropFirst() { pipe.closesAtEOF = true }
-        stdout = stdio[1].1.map { StreamReader(transport: $0, limit: 64 * 1024) }
-        stderr = stdio[2].1.map { StreamReader(transport: $0, limit: 64 * 1024) }
+        stdoutReader = stdio[1].1.map { StreamReader(transport: $0, limit: 64 * 1024) }
+        stderrReader = stdio[2].1.map { StreamReader(transport: $0, limit: 64 * 1024) }
         loop.register(self)
     }
 
     private func exited(status: Int64, signal: Int32) {
-        returnCode = signal != 0 ? -signal : Int32(truncatingIfNeeded: status)
+        exitStatus = signal != 0 ? -signal : Int32(truncatingIfNeeded: status)
         loop.unregister(self)
-        closeHandle()
-        stdin?.close()  // nobody reads it any more; stdout/stderr close at their EOF
+        handle?.close()
+        stdinWriter?.transport.closeNow()  // nobody reads it any more; stdout/stderr close at their EOF
         exitWaiters.wakeAll()
     }
 
-    private func closeHandle() {
-        guard !handleClosing else { return }
-        handleClosing = true
-        process.withMemoryRebound(to: uv_handle_t.self, capacity: 1) { handle in
-            uv_close(handle) { handle in
-                let subprocess = Unmanaged<Subprocess>.fromOpaque(handle!.pointee.data).takeRetainedValue()
-                subprocess.process.deallocate()
-            }
-        }
-    }
+    func handleDidClose(_ handle: UVHandle) {}
 
     /// Waits for the child to exit and returns ``returnCode`` (asyncio's `wait()`). With `stdout:
     /// .pipe`, read the output (or use ``communicate(input:)``) or a child that fills the pipe blocks.
     @discardableResult
     nonisolated(nonsending) public func wait() async throws -> Int32 {
-        while returnCode == nil { try await exitWaiters.wait(on: loop, "Subprocess.wait") }
-        return returnCode!
+        check("Subprocess.wait")
+        while exitStatus == nil { try await exitWaiters.wait(on: loop, "Subprocess.wait") }
+        return exitStatus!
     }
 
     /// Writes `input` to stdin and closes it, reads stdout and stderr to their end, and waits for the
     /// exit (asyncio's `communicate()`); a child that exits without reading its input is not an error.
     /// - Returns: what the child wrote (empty for a stream that is not a pipe).
     nonisolated(nonsending) public func communicate(input: [UInt8]? = nil) async throws -> (stdout: [UInt8], stderr: [UInt8]) {
-        let readOut = try stdout.map { reader in try loop.createTask(name: "communicate.stdout") { try await reader.read() } }
-        let readErr = try stderr.map { reader in try loop.createTask(name: "communicate.stderr") { try await reader.read() } }
-        if let stdin {
+        check("Subprocess.communicate")
+        let readOut = try stdoutReader.map { reader in try loop.createTask(name: "communicate.stdout") { try await reader.read() } }
+        let readErr = try stderrReader.map { reader in try loop.createTask(name: "communicate.stderr") { try await reader.read() } }
+        if let stdin = stdinWriter {
             do {
                 if let input { try stdin.write(input) }
                 try await stdin.drain()
             } catch let error as IOError where error.code == "EPIPE" || error.code == "ECONNRESET" {
                 // the child did not read all its input: asyncio ignores this too
             }
-            stdin.close()
+            stdin.transport.closeAfterFlush()
         }
         let out = try await readOut?.value ?? []
         let err = try await readErr?.value ?? []
-        try await wait()
+        while exitStatus == nil { try await exitWaiters.wait(on: loop, "Subprocess.communicate") }
         return (out, err)
     }
 
     /// Sends `signal` to the child (asyncio's `send_signal`).
     /// - Throws: ``IOError`` (`ESRCH`) once the child has exited.
     public func sendSignal(_ signal: Int32) throws {
-        guard returnCode == nil, !handleClosing else { throw IOError("kill", "\(program) (pid \(pid))", status: UV_ESRCH.rawValue) }
-        let status = uv_process_kill(process, signal)
-        if status < 0 { throw IOError("kill", "\(program) (pid \(pid))", status: status) }
+        check("Subprocess.sendSignal")
+        try signalChild(signal)
+    }
+
+    private func signalChild(_ signal: Int32) throws {
+        guard exitStatus == nil, let handle, handle.isOpen else {
+            throw IOError("kill", "\(program) (pid \(processID))", status: UV_ESRCH.rawValue)
+        }
+        let status = uv_process_kill(handle.pointer.assumingMemoryBound(to: uv_process_t.self), signal)
+        if status < 0 { throw IOError("kill", "\(program) (pid \(processID))", status: status) }
     }
 
     /// Sends `SIGTERM` (asyncio's `terminate()`).
-    public func terminate() throws { try sendSignal(SIGTERM) }
+    public func terminate() throws {
+        check("Subprocess.terminate")
+        try signalChild(SIGTERM)
+    }
 
     /// Sends `SIGKILL` (asyncio's `kill()`).
-    public func kill() throws { try sendSignal(SIGKILL) }
+    public func kill() throws {
+        check("Subprocess.kill")
+        try signalChild(SIGKILL)
+    }
 
+    /// The loop is closing while the child runs: kill it, and reap it at once (a blocking `waitpid`,
+    /// short after `SIGKILL`), since once its handle is closed libuv never will.
     func closeForLoopShutdown() {
-        if returnCode == nil && !handleClosing { uv_process_kill(process, SIGKILL) }
-        closeHandle()
+        if exitStatus == nil && processID > 0 {
+            Glibc.kill(processID, SIGKILL)
+            var status: Int32 = 0
+            var reaped: Int32
+            repeat { reaped = waitpid(processID, &status, 0) } while reaped < 0 && errno == EINTR
+            let signal = status & 0x7f  // WTERMSIG; 0: it exited by itself just before (WEXITSTATUS)
+            exitStatus = reaped != processID ? -SIGKILL : signal != 0 ? -signal : (status >> 8) & 0xff
+        }
+        handle?.close()
     }
 }
 
@@ -189,9 +246,23 @@ extension EventLoop {
         stdin: SubprocessIO = .inherit, stdout: SubprocessIO = .inherit, stderr: SubprocessIO = .inherit,
         environment: [String: String]? = nil, currentDirectory: String? = nil
     ) async throws -> Subprocess {
-        try checkUsable("createSubprocessExec")
+        try checkUsable("EventLoop.createSubprocessExec")
+        return try spawnSubprocess(program, arguments, stdin: stdin, stdout: stdout, stderr: stderr,
+                                   environment: environment, currentDirectory: currentDirectory)
+    }
+
+    private func spawnSubprocess(
+        _ program: String, _ arguments: [String], stdin: SubprocessIO, stdout: SubprocessIO, stderr: SubprocessIO,
+        environment: [String: String]?, currentDirectory: String?
+    ) throws -> Subprocess {
         let modes = [stdin, stdout, stderr]
-        let pipes = modes.map { $0 == .pipe ? StreamTransport(loop: self, tcp: false) : nil }
+        var pipes: [StreamTransport?] = []
+        do {
+            for mode in modes { pipes.append(mode == .pipe ? try StreamTransport.pipe(on: self) : nil) }
+        } catch {
+            for case let pipe? in pipes { pipe.closeNow() }
+            throw error
+        }
         let process = Subprocess(loop: self, program: program)
         try process.spawn(arguments: arguments, environment: environment, currentDirectory: currentDirectory,
                           stdio: Array(zip(modes, pipes)))
@@ -204,7 +275,8 @@ extension EventLoop {
         stdin: SubprocessIO = .inherit, stdout: SubprocessIO = .inherit, stderr: SubprocessIO = .inherit,
         environment: [String: String]? = nil, currentDirectory: String? = nil
     ) async throws -> Subprocess {
-        try await createSubprocessExec("/bin/sh", ["-c", command], stdin: stdin, stdout: stdout, stderr: stderr,
-                                       environment: environment, currentDirectory: currentDirectory)
+        try checkUsable("EventLoop.createSubprocessShell")
+        return try spawnSubprocess("/bin/sh", ["-c", command], stdin: stdin, stdout: stdout, stderr: stderr,
+                                   environment: environment, currentDirectory: currentDirectory)
     }
 }
