@@ -40,7 +40,7 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
     private enum Awaiting {
         /// One command sent with `send`: its future, its name (for errors), its timeout timer.
         case command(Future<RedisReply>, name: String, timer: TimerHandle?)
-        /// One command of a batch sent with `pipeline`.
+        /// A batch sent with `pipeline`: one entry for all its replies.
         case batch(PipelineBatch)
     }
 
@@ -52,6 +52,8 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
     @exclusivity(unchecked) private var transport: StreamTransport?
     @exclusivity(unchecked) private var parser: RESPParser
     @exclusivity(unchecked) private var awaiting = Deque<Awaiting>()
+    /// Replies awaited: one per command, a batch counting all of its commands.
+    @exclusivity(unchecked) private var awaitedReplies = 0
     /// Commands encoded since the last write.
     @exclusivity(unchecked) private var output: [UInt8] = []
     @exclusivity(unchecked) private var flushScheduled = false
@@ -142,7 +144,7 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
     /// cancelled ones whose reply will be dropped).
     public var inFlightCount: Int {
         loop.preconditionOnLoopThread("RedisConnection.inFlightCount")
-        return awaiting.count
+        return awaitedReplies
     }
 
     /// The server's reply to `HELLO 3` (a map: `server`, `version`, `proto`, `id`, `mode`, `role`,
@@ -212,6 +214,7 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
         }
         output.appendRESPCommand(arguments)
         awaiting.append(.command(future, name: name, timer: timer))
+        awaitedReplies += 1
         scheduleFlush()
         return try await future.value
     }
@@ -228,10 +231,9 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
                 try batch.future.setError(RedisError(.timedOut, command: name, message: "no reply within \(limit)"))
             }
         }
-        for command in commands {
-            output.appendRESPCommand(command)
-            awaiting.append(.batch(batch))
-        }
+        for command in commands { output.appendRESPCommand(command) }
+        awaiting.append(.batch(batch))
+        awaitedReplies += commands.count
         scheduleFlush()
         return try await batch.future.value
     }
@@ -296,19 +298,21 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
             pushHandler?(reply)
             return
         }
-        guard let waiting = awaiting.popFirst() else {
+        guard let waiting = awaiting.first else {
             let error = RedisError(.protocolViolation, message: "the server sent a reply no command waits for: \(reply)")
             end(error)
             transport?.abort()
             return
         }
+        awaitedReplies -= 1
         switch waiting {
         case .command(let future, _, let timer):
+            awaiting.removeFirst()
             timer?.cancel()
             guard !future.isDone else { return }  // timed out or cancelled: the reply is dropped
             if case .error(let error) = reply { try? future.setError(error) } else { try? future.setResult(reply) }
         case .batch(let batch):
-            batch.add(reply)
+            if batch.add(reply) { awaiting.removeFirst() }
         }
     }
 
@@ -341,6 +345,7 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
         state = .closed(error)
         let failed = awaiting
         awaiting.removeAll()
+        awaitedReplies = 0
         for waiting in failed {
             switch waiting {
             case .command(let future, let name, let timer):
@@ -371,11 +376,13 @@ private final class PipelineBatch {
         replies.reserveCapacity(count)
     }
 
-    func add(_ reply: RedisReply) {
+    /// Adds the next reply; returns whether it was the last.
+    func add(_ reply: RedisReply) -> Bool {
         replies.append(reply)
-        guard replies.count == count else { return }
+        guard replies.count == count else { return false }
         timer?.cancel()
         if !future.isDone { try? future.setResult(replies) }
+        return true
     }
 
     func fail(_ error: RedisError) {
