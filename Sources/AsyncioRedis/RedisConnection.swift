@@ -1,7 +1,7 @@
 import Asyncio
 import DequeModule
 
-/// One connection to a Redis server, on the protocol API of an ``Asyncio/EventLoop``: replies are
+/// One connection to a Redis server, on the protocol API of an `EventLoop`: replies are
 /// parsed inside the read callback (no task per read) and handed to the commands waiting for them.
 ///
 /// Commands pipeline by themselves: every ``send(_:timeout:)-([String],_)`` writes its command and
@@ -77,10 +77,14 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
 
     /// Connects to the server at `host`:`port` and performs the handshake the configuration asks
     /// for (`HELLO 3`, `AUTH`, `CLIENT SETNAME`, `SELECT`), as one pipelined batch.
-    /// - Parameter loop: the loop to live on; nil means the loop running on this thread.
-    /// - Throws: ``Asyncio/IOError`` when the TCP connection fails, ``RedisServerError`` when the server
-    ///   refuses the handshake (e.g. `HELLO` on Redis 5, a wrong password), ``Asyncio/TimeoutError`` after
-    ///   ``RedisConfiguration/connectTimeout``, ``Asyncio/EventLoopError/noRunningLoop`` without a loop.
+    /// - Parameters:
+    ///   - host: the server's host name or address.
+    ///   - port: the server's port.
+    ///   - configuration: the protocol version, credentials, database, client name and timeouts.
+    ///   - loop: the loop to live on; nil means the loop running on this thread.
+    /// - Throws: `IOError` when the TCP connection fails, ``RedisServerError`` when the server
+    ///   refuses the handshake (e.g. `HELLO` on Redis 5, a wrong password), `TimeoutError` after
+    ///   ``RedisConfiguration/connectTimeout``, `EventLoopError.noRunningLoop` without a loop.
     nonisolated(nonsending) public static func connect(
         host: String = "127.0.0.1", port: Int = 6379, configuration: RedisConfiguration = RedisConfiguration(),
         loop: EventLoop? = nil
@@ -174,7 +178,7 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
     /// - Throws: ``RedisServerError`` for an error reply; ``RedisError`` when the connection drops or is
     ///   closed (``RedisError/Kind/connectionLost``, ``RedisError/Kind/closed``), the reply does not
     ///   come in time (``RedisError/Kind/timedOut``) or the server breaks the protocol;
-    ///   ``Asyncio/CancelledError`` when the calling task is cancelled (the reply is then dropped).
+    ///   `CancelledError` when the calling task is cancelled (the reply is then dropped).
     nonisolated(nonsending) public func send(_ arguments: [String], timeout: Duration? = nil) async throws -> RedisReply {
         loop.preconditionOnLoopThread("RedisConnection.send")
         return try await command(arguments, timeout: timeout)
@@ -190,9 +194,11 @@ public final class RedisConnection: RedisCommands, @unchecked Sendable {
     /// Error replies stay in place as ``RedisReply/error(_:)`` values (as in the results of `EXEC`), so
     /// one failing command does not hide the others' results; nothing is sent between the batch's
     /// commands, so `MULTI` ... `EXEC` in one batch is a transaction.
-    /// - Parameter timeout: for the whole batch; nil uses ``RedisConfiguration/commandTimeout``.
+    /// - Parameters:
+    ///   - commands: the commands, each its name and arguments; none may be empty.
+    ///   - timeout: for the whole batch; nil uses ``RedisConfiguration/commandTimeout``.
     /// - Throws: ``RedisError`` when the connection drops or is closed before every reply came, or the
-    ///   batch times out; ``Asyncio/CancelledError`` when the calling task is cancelled.
+    ///   batch times out; `CancelledError` when the calling task is cancelled.
     nonisolated(nonsending) public func pipeline(_ commands: [[String]], timeout: Duration? = nil) async throws -> [RedisReply] {
         loop.preconditionOnLoopThread("RedisConnection.pipeline")
         return try await batch(commands, timeout: timeout)

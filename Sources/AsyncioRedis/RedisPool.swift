@@ -44,8 +44,13 @@ public final class RedisPool: RedisCommands, @unchecked Sendable {
     private var start = 0
 
     /// A pool of at most `size` connections to `host`:`port`; none is opened before the first command.
-    /// - Parameter loop: the loop to live on; nil means the loop running on this thread.
-    /// - Throws: ``Asyncio/EventLoopError/noRunningLoop`` without a loop.
+    /// - Parameters:
+    ///   - host: the server's host name or address.
+    ///   - port: the server's port.
+    ///   - size: the most connections to open (at least 1).
+    ///   - configuration: the configuration of every connection.
+    ///   - loop: the loop to live on; nil means the loop running on this thread.
+    /// - Throws: `EventLoopError.noRunningLoop` without a loop.
     public init(
         host: String = "127.0.0.1", port: Int = 6379, size: Int = 4,
         configuration: RedisConfiguration = RedisConfiguration(), loop: EventLoop? = nil

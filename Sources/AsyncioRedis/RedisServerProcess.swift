@@ -18,7 +18,7 @@ import Glibc
 /// try await server.stop()
 /// ```
 ///
-/// Loop-confined (its ``Asyncio/Subprocess`` is), hence `@unchecked Sendable`. Closing the loop
+/// Loop-confined (its `Subprocess` is), hence `@unchecked Sendable`. Closing the loop
 /// kills a server still running.
 public final class RedisServerProcess: @unchecked Sendable {
     /// Why a server could not be started.

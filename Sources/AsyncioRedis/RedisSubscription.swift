@@ -83,7 +83,13 @@ public final class RedisSubscription: AsyncSequence, @unchecked Sendable {
 
     /// Connects to the server at `host`:`port` with `configuration` and subscribes to `channels` and
     /// `patterns` (either may be empty, and more can be added later).
-    /// - Parameter loop: the loop to live on; nil means the loop running on this thread.
+    /// - Parameters:
+    ///   - host: the server's host name or address.
+    ///   - port: the server's port.
+    ///   - configuration: the connection's configuration (RESP3 or RESP2, credentials, timeouts).
+    ///   - channels: the channels to subscribe to at once.
+    ///   - patterns: the glob-style patterns to subscribe to at once.
+    ///   - loop: the loop to live on; nil means the loop running on this thread.
     /// - Throws: what ``RedisConnection/connect(host:port:configuration:loop:)`` throws; ``RedisError``
     ///   when the connection drops before the server confirms.
     nonisolated(nonsending) public static func connect(
