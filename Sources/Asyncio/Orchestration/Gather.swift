@@ -118,13 +118,13 @@ nonisolated(nonsending) public func gather<T>(_ tasks: [LoopTask<T>]) async thro
     try await EventLoop.running().gather(tasks)
 }
 
-/// ``EventLoop/gather(_:)-([()->T])`` on the running loop.
+/// `EventLoop.gather(_:)` (an array of operations) on the running loop.
 nonisolated(nonsending) public func gather<T>(_ operations: [() async throws -> T]) async throws -> [T] {
     let loop = try EventLoop.running()
     return try await loop.gather(operations.map { try loop.createTask(confined: UncheckedBox($0)) })
 }
 
-/// ``EventLoop/gather(_:)-(()->T...)`` on the running loop.
+/// `EventLoop.gather(_:)` (operations as parameters) on the running loop.
 nonisolated(nonsending) public func gather<each T>(
     _ operations: repeat @escaping () async throws -> each T
 ) async throws -> (repeat each T) {
@@ -143,7 +143,7 @@ nonisolated(nonsending) public func gatherResults<T>(_ tasks: [LoopTask<T>]) asy
     try await EventLoop.running().gatherResults(tasks)
 }
 
-/// ``EventLoop/gatherResults(_:)-([()->T])`` on the running loop.
+/// `EventLoop.gatherResults(_:)` (operations) on the running loop.
 nonisolated(nonsending) public func gatherResults<T>(
     _ operations: [() async throws -> T]
 ) async throws -> [Result<T, any Error>] {

@@ -1,4 +1,4 @@
-/// The scope of a running ``withTimeout(_:_:)`` / ``withDeadline(_:_:)`` (asyncio's `Timeout` object):
+/// The scope of a running ``EventLoop/withTimeout(_:_:)`` / ``EventLoop/withDeadline(_:_:)`` (asyncio's `Timeout` object):
 /// query or move its deadline while inside. Loop-confined: every member used from another thread traps
 /// naming the call. Hence `@unchecked Sendable`.
 public final class TimeoutScope: @unchecked Sendable {
