@@ -318,6 +318,8 @@ extension EventLoop {
     /// whose handler gets a reader and a writer for each connection (asyncio's `start_server`).
     /// An error thrown by the handler ends its connection and goes to the loop's exception handler.
     /// - Parameters:
+    ///   - host: the numeric address to listen on ("127.0.0.1", "0.0.0.0" for every IPv4 interface, "::").
+    ///   - port: the port; 0 picks a free one.
     ///   - backlog: the most connections the kernel queues before they are accepted (`listen`'s).
     ///   - reusePort: set `SO_REUSEPORT`, so that other sockets (other loops, other processes) may
     ///     listen on the same port and the kernel spreads the connections among them.

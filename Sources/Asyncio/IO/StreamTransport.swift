@@ -12,7 +12,7 @@ import Glibc
 ///
 /// Loop-confined: every libuv callback runs on the loop thread, and every public member checks that
 /// it is called there (a call from another thread is a precondition failure naming it), hence
-/// `@unchecked Sendable`. Its ``UVHandle`` keeps it alive while the connection is open.
+/// `@unchecked Sendable`. Its libuv handle's owner (`UVHandle`) keeps it alive while the connection is open.
 public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     let loop: EventLoop
     let handle: UVHandle
