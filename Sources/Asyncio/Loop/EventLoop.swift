@@ -592,6 +592,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let owners = resources.values
         resources.removeAll()
         signalWatchers.removeAll()
+        gracefulShutdownParticipants.removeAll()
         for owner in owners { owner.closeForLoopShutdown() }
         defaultExecutorStorage?.shutdown(wait: false)
         defaultExecutorStorage = nil

@@ -10,9 +10,11 @@ import Musl
 ///
 /// Every loop is an ordinary ``EventLoop``, confined to its thread. Hand work to the group with
 /// ``next()`` (round robin) and the loop's thread-safe entry points, or with ``submit(_:)``. Servers
-/// started on the group listen on every loop (see `EventLoopGroup.startServer`). ``shutdown(gracePeriod:)-git1``
-/// shuts every loop down gracefully — each runs its registered graceful-shutdown work (servers stop
-/// accepting, finish in-flight work within the grace period), cancels its remaining tasks and closes —
+/// started on the group listen on every loop (``startServer(host:port:backlog:limit:timeouts:_:)``,
+/// ``GroupServer``). ``shutdown(gracePeriod:)-git1`` shuts every loop down gracefully — each runs its
+/// registered graceful-shutdown work (every server on it shuts down as
+/// ``StreamServer/shutdown(gracePeriod:)``: stops accepting, closes idle connections, lets in-flight
+/// work finish within the grace period, aborts the rest), cancels its remaining tasks and closes —
 /// and joins the threads.
 ///
 /// Thread-safe (`Sendable`): every member may be used from any thread.
