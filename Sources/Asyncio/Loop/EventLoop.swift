@@ -57,6 +57,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// they have really suspended, so that their next step joins the back of the ready FIFO.
     @exclusivity(unchecked)
     var yieldedTasks: [UnsafeContinuation<Void, Never>] = []
+    /// The batch being resumed: swapped with ``yieldedTasks`` so that neither buffer is ever copied (a
+    /// copy of the array, then `removeAll(keepingCapacity:)` on the original, allocated once per yield).
+    @exclusivity(unchecked)
+    private var resumingTasks: [UnsafeContinuation<Void, Never>] = []
     /// The context-variable values of the callback running now when it captured none (made on first
     /// use, dropped after the callback): see `ExecutionContext.withCurrent`.
     @exclusivity(unchecked)
@@ -547,9 +551,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     private func resumeYieldedTasks() {
-        let yielded = yieldedTasks
-        yieldedTasks.removeAll(keepingCapacity: true)
-        for continuation in yielded { continuation.resume() }
+        swap(&yieldedTasks, &resumingTasks)
+        for continuation in resumingTasks { continuation.resume() }  // enqueues their jobs; runs nothing
+        resumingTasks.removeAll(keepingCapacity: true)
     }
 
     private func reportCallbackError(_ error: any Error) {
