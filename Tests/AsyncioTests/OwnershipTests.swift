@@ -90,7 +90,7 @@ struct OwnershipTests {
             final class Watch: @unchecked Sendable {
                 weak var task: LoopTask<Void>?
                 weak var future: Future<Void>?
-                weak var record: TaskRecord?
+                weak var record: (any TaskRecord)?  // the task itself since tasks are one object
             }
             let watch = Watch()
             let gate = Future<Void>(loop: loop)
@@ -98,7 +98,7 @@ struct OwnershipTests {
                 let tasks = try (0..<5).map { i in try loop.createTask(name: "p\(i)") { try await gate.value } }
                 watch.task = tasks[2]
                 watch.future = tasks[2].future
-                watch.record = tasks[2].record
+                watch.record = tasks[2]
                 try await loop.sleep(for: .zero)
             }
             #expect(watch.task != nil)
