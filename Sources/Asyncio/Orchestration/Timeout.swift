@@ -132,10 +132,10 @@ extension EventLoop {
                     task.cancel(message: error.message)
                     if !task.isDone {
                         try await suspendIgnoringCancellation("waitFor") { waiter in
-                            task.future.addDoneCallback { _ in waiter.resume() }
+                            task.onDone { _ in waiter.resume() }
                         }
                     }
-                    switch task.future.outcome {
+                    switch task.outcome {
                     case .success?: return
                     case .failure(let failure)? where !failure.isCancellation: throw failure
                     default: throw error
@@ -153,10 +153,10 @@ extension EventLoop {
     nonisolated(nonsending) private func resultAfterTimeout<T>(of task: LoopTask<T>) async throws -> T {
         if !task.isDone {
             try await suspendIgnoringCancellation("waitFor") { waiter in
-                task.future.addDoneCallback { _ in waiter.resume() }
+                task.onDone { _ in waiter.resume() }
             }
         }
-        switch task.future.outcome {
+        switch task.outcome {
         case .success(let value)?: return value
         case .failure(let error)? where !error.isCancellation: throw error
         default: throw TimeoutError()
