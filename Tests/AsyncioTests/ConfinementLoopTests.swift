@@ -71,7 +71,7 @@ struct ConfinementLoopTests {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { [misuse] in
             // The loop and its objects belong to a thread of their own; this task (on a Swift pool
             // thread) misuses them.
-            let objects = try await onDedicatedThread { () throws -> LoopObjects in
+            let objects = try await onParkedThread { () throws -> LoopObjects in
                 let loop = try EventLoop()
                 return LoopObjects(
                     loop: loop, future: Future<Int>(loop: loop), task: try loop.createTask(name: "victim") { 1 },
@@ -124,6 +124,23 @@ func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) 
     }
     fence.receive()
     return result
+}
+
+/// Runs `body` on a fresh thread that then stays parked for good (for exit tests, whose child process
+/// ends with the test): a thread that ended may hand its pthread id on to a thread started later,
+/// which would then pass for the loop's.
+func onParkedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let fence = HandoffFence()  // for ThreadSanitizer (see HandoffFence)
+    let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>, Never>) in
+        spawnThread(name: "parked-owner") {
+            let result = Result { try body() }
+            fence.publish()
+            continuation.resume(returning: result)
+            while true { sleep(3600) }
+        }
+    }
+    fence.receive()
+    return try result.get()
 }
 
 /// A loop and objects confined to it, created on the loop's thread.

@@ -8,13 +8,14 @@ import Glibc
 /// would block), closes the loop afterwards, and returns what `body` returned.
 func onLoopThread<T: Sendable>(
     timeSource: EventLoop.TimeSource = .monotonic,
+    inboxCapacity: Int? = nil,
     _ body: @escaping @Sendable (EventLoop) throws -> T
 ) async throws -> T {
     let fence = HandoffFence()  // for ThreadSanitizer (see HandoffFence)
     let result = try await withCheckedThrowingContinuation { continuation in
         spawnThread(name: "test-loop") {
             let result = Result {
-                let loop = try EventLoop(timeSource: timeSource)
+                let loop = try EventLoop(timeSource: timeSource, inboxCapacity: inboxCapacity)
                 defer { try? loop.cancelAllTasks(); try? loop.close() }
                 return try body(loop)
             }

@@ -3,6 +3,7 @@
 //   asyncio-bench all [--impl ...]
 //   asyncio-bench echo-server --port P [--mode streams|protocol]
 //   asyncio-bench redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]
+//   asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,8 @@ let args = Array(CommandLine.arguments.dropFirst())
 }
 let impl = option("--impl") ?? "loop"
 let customN = option("--n").flatMap(Int.init)
+let floodThreads = option("--threads").flatMap(Int.init) ?? 16
+let floodCapacity = option("--capacity").flatMap(Int.init)
 
 let workloads: [(String, (String, Int?) throws -> Void)] = [
     ("call_soon", { try callSoon(impl: $0, n: $1 ?? 1_000_000) }),
@@ -27,6 +30,7 @@ let workloads: [(String, (String, Int?) throws -> Void)] = [
     ("executor", { try executorWorkload(impl: $0, n: $1 ?? 20_000) }),
     ("memory", { try memoryWorkload(impl: $0, n: $1 ?? 100_000) }),
     ("cpu_pool", { try cpuPool(impl: $0, n: $1 ?? 200_000_000) }),  // ours: issue 5's 2-worker speed-up
+    ("flood", { try flood(impl: $0, n: $1 ?? 100_000, threads: floodThreads, capacity: floodCapacity) }),  // ours: issue 19's fairness under load
 ]
 
 switch args.first {
@@ -45,6 +49,7 @@ case let name? where workloads.contains(where: { $0.0 == name }):
 default:
     print("usage: asyncio-bench WORKLOAD|all [--impl loop|default|nio] [--n N] | echo-server --port P [--mode streams|protocol]"
         + " | redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]")
+    print("       asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]")
     print("workloads: " + workloads.map(\.0).joined(separator: " "))
     exit(2)
 }

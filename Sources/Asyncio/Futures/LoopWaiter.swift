@@ -88,7 +88,7 @@ extension EventLoop {
                 if self.isOnLoopThread {
                     waiter.cancel()
                 } else {
-                    _ = try? self.callSoonThreadsafe { waiter.cancel() }
+                    _ = try? self.forwardThreadsafe { waiter.cancel() }
                 }
             }
         } catch is CancelledByTask {

@@ -1,14 +1,13 @@
 /// The loop as Swift's executor: a job enqueued here runs on the loop thread, in the same FIFO as
-/// callbacks. On the loop thread `enqueue` is one append (no lock, no syscall); from other threads it
-/// goes through the inbox with one coalesced wake-up.
+/// callbacks. On the thread running the loop `enqueue` is one append (no lock, no syscall); from other
+/// threads (and before the loop runs) it goes through the inbox with one coalesced wake-up.
 extension EventLoop: SerialExecutor, TaskExecutor {
     /// Runs `job` on the loop thread, after everything already ready. Safe from any thread: this is how
     /// Swift concurrency hands the loop a task's next step.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        if isOnLoopThread && !isClosed {
-            admitArrivals()
-            ready.append(.job(job))
+        if isRunningHere {
+            appendReady(.job(job))
         } else if !inbox.push(.job(job)) {
             log.error("A task step was enqueued on a closed event loop; that task never resumes")
         }

@@ -68,6 +68,14 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Sees every item before it runs (testing trace); nil on the fast path.
     @exclusivity(unchecked)
     var stepObserverStorage: ((LoopStep) -> Void)?
+    /// How many items that arrived from other threads one iteration admits to the ready FIFO at most
+    /// (see ``Inbox``): a flood waits in the backlog instead of delaying timers and I/O.
+    @exclusivity(unchecked)
+    var inboxAdmissionLimit = EventLoop.defaultInboxAdmissionLimit
+    static let defaultInboxAdmissionLimit = 1024
+    /// Iterations run so far (tests count them).
+    @exclusivity(unchecked)
+    var iterationCount: UInt64 = 0
     /// Waits on work running on other threads (executor calls, thread-safe submissions) that will
     /// come back through the inbox: a virtual-time loop blocks for them instead of reporting a stall.
     @exclusivity(unchecked)
@@ -79,6 +87,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 
     // MARK: state
     let owner = Atomic<UInt>(UInt(pthread_self()))
+    /// The thread running the loop now, 0 when none (see ``isRunningHere``). Relaxed is enough: a
+    /// thread reads its own id here only if it stored it itself.
+    private let runningThread = Atomic<UInt>(0)
     @exclusivity(unchecked)
     var stopping = false
     @exclusivity(unchecked)
@@ -159,14 +170,30 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         case virtual(autoJump: Bool)
     }
 
+    /// The most callbacks other threads may have waiting for this loop, or `nil` (the default) for no
+    /// bound. See ``init(timeSource:inboxCapacity:)``. Safe from any thread.
+    public let inboxCapacity: Int?
+
     /// Creates a loop. It runs on the thread that later calls ``runForever()``.
-    /// - Parameter timeSource: real time (the default) or a virtual clock for tests.
-    public init(timeSource: TimeSource = .monotonic) throws {
+    /// - Parameters:
+    ///   - timeSource: real time (the default) or a virtual clock for tests.
+    ///   - inboxCapacity: a bound with back-pressure for producers on other threads: while this many
+    ///     items sent from other threads have not yet arrived in the loop's ready FIFO,
+    ///     ``callSoonThreadsafe(_:)`` throws ``EventLoopError/inboxFull`` and
+    ///     `callSoonThreadsafeWaitingForRoom(_:)` waits for room (a thread blocks, a task
+    ///     suspends). The loop's own cross-thread traffic — task steps enqueued from other executors,
+    ///     ``runCoroutineThreadsafe(_:)``, ``stop()``, cancellations and executor results coming back —
+    ///     counts toward the bound but is never refused. `nil` (the default): unbounded, and no call
+    ///     ever waits.
+    /// - Precondition: `inboxCapacity` is nil or at least 1.
+    public init(timeSource: TimeSource = .monotonic, inboxCapacity: Int? = nil) throws {
+        precondition(inboxCapacity.map { $0 >= 1 } ?? true, "inboxCapacity must be at least 1")
         self.timeSource = timeSource
+        self.inboxCapacity = inboxCapacity
         uvLoop = .allocate(capacity: 1)
         wakeupHandle = .allocate(capacity: 1)
         pollTimer = .allocate(capacity: 1)
-        inbox = Inbox(wakeup: wakeupHandle)
+        inbox = Inbox(wakeup: wakeupHandle, capacity: inboxCapacity)
         let status = uv_loop_init(uvLoop)
         guard status == 0 else {
             uvLoop.deallocate(); wakeupHandle.deallocate(); pollTimer.deallocate()
@@ -223,6 +250,15 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         pthread_equal(pthread_self(), pthread_t(owner.load(ordering: .relaxed))) != 0
     }
 
+    /// Whether this loop is running on the calling thread. What the thread-safe entry points ask before
+    /// they append to the ready FIFO directly: a thread that merely created a loop (its owner until
+    /// another thread runs it) must go through the inbox, or an append racing with that thread's first
+    /// poll would never wake it.
+    @inline(__always)
+    var isRunningHere: Bool {
+        runningThread.load(ordering: .relaxed) == UInt(pthread_self())
+    }
+
     /// The loop running on the calling thread, if any (asyncio's `_get_running_loop()`).
     public static var current: EventLoop? {
         guard let raw = pthread_getspecific(currentLoopKey) else { return nil }
@@ -266,39 +302,102 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @inline(__always)
     @discardableResult
     func enqueueCallback(_ callback: @escaping () throws -> Void) -> UInt64 {
-        admitArrivals()
         nextSequence &+= 1
-        ready.append(.callback(sequence: nextSequence, body: callback))
+        appendReady(.callback(sequence: nextSequence, body: callback))
         return nextSequence
     }
 
     /// Loop-thread fast path for a future's done callbacks: `body(future)` joins the FIFO, no checks.
     @inline(__always)
     func enqueueDoneCallback(_ body: @escaping (AnyObject) -> Void, for future: AnyObject) {
-        admitArrivals()
-        ready.append(.doneCallback(future, body: body))
+        appendReady(.doneCallback(future, body: body))
     }
 
-    /// Moves what other threads submitted into the ready FIFO before the loop thread appends to it, so
-    /// that a thread-safe callback takes its place when it arrives: one submitted before (in the
-    /// happens-before sense) a `callSoon` on the loop runs before that callback, as asyncio's
-    /// `call_soon_threadsafe` appends to the ready queue at once. The common case costs one relaxed load.
+    /// Appends to the ready FIFO from the loop thread, behind everything other threads submitted before
+    /// (in the happens-before sense): those items are taken from the inbox first, and while some of them
+    /// wait in the backlog (a flood larger than one iteration admits), `item` queues behind them. So a
+    /// thread-safe callback takes its place when it arrives, as asyncio's `call_soon_threadsafe` appends
+    /// to the ready queue at once. The common case costs one relaxed load.
     @inline(__always)
-    func admitArrivals() {
-        if _slowPath(inbox.mayHaveItems) { inbox.drain(into: &ready) }
+    func appendReady(_ item: ReadyItem) {
+        if _slowPath(inbox.mayHaveItems) {
+            inbox.appendBehindArrivals(item, to: &ready)
+        } else {
+            ready.append(item)
+        }
     }
 
     /// Schedules `callback` from any thread (asyncio's `call_soon_threadsafe`): it takes its place in the
     /// ready FIFO when it is submitted — at once on the loop thread; from another thread, when it
     /// arrives, ahead of anything the loop schedules afterwards — and wakes a loop blocked in its poll.
-    /// - Throws: ``EventLoopError/closed`` once the loop is closed.
+    ///
+    /// Never waits. Under a flood each loop iteration admits a bounded batch of arrivals (see the
+    /// README's "Threads, executors and the rules that matter"), so timers and I/O keep their latency;
+    /// the rest arrive, in order, over the next iterations. With an ``inboxCapacity`` that many
+    /// callbacks waiting makes the inbox full: use `callSoonThreadsafeWaitingForRoom(_:)`
+    /// to wait for room instead of failing.
+    /// - Throws: ``EventLoopError/closed`` once the loop is closed; ``EventLoopError/inboxFull`` when
+    ///   the loop has an ``inboxCapacity`` and that many items (or producers waiting for room) are ahead.
     @discardableResult
     public func callSoonThreadsafe(_ callback: @escaping @Sendable () throws -> Void) throws -> Handle {
         let flag = SharedCancellation()
-        if isOnLoopThread {
-            if isClosed { throw EventLoopError.closed }
-            admitArrivals()
-            ready.append(.shared(flag, body: ExecutionContext.bindSendable(callback)))
+        if isRunningHere {
+            appendReady(.shared(flag, body: ExecutionContext.bindSendable(callback)))
+        } else {
+            let item = Inbox.Item.callback(flag, ExecutionContext.bindSendable(callback))
+            switch inbox.offer(item) {
+            case .accepted: break
+            case .closed: throw EventLoopError.closed
+            case .full:
+                // The loop's own thread, before it runs the loop, is never refused.
+                guard isOnLoopThread else { throw EventLoopError.inboxFull }
+                guard inbox.push(item) else { throw EventLoopError.closed }
+            }
+        }
+        return Handle(storage: .shared(flag))
+    }
+
+    /// ``callSoonThreadsafe(_:)`` that waits for room in a bounded inbox: the calling thread **blocks**
+    /// while ``inboxCapacity`` items sent from other threads have not yet arrived, and is released, in
+    /// the order producers started waiting, as the loop takes them in. Without a capacity, and on the
+    /// loop's own thread (which never waits for itself), it is ``callSoonThreadsafe(_:)``.
+    ///
+    /// For producer threads of your own. From async code the `async` overload is chosen, which suspends
+    /// instead: never block a Swift concurrency pool thread, nor another loop's thread.
+    /// - Throws: ``EventLoopError/closed`` if the loop is closed, before or while waiting (then the
+    ///   callback never runs).
+    @discardableResult
+    public func callSoonThreadsafeWaitingForRoom(_ callback: @escaping @Sendable () throws -> Void) throws -> Handle {
+        if isOnLoopThread || isRunningHere { return try forwardThreadsafe(callback) }
+        let flag = SharedCancellation()
+        guard inbox.pushBlocking(.callback(flag, ExecutionContext.bindSendable(callback))) else {
+            throw EventLoopError.closed
+        }
+        return Handle(storage: .shared(flag))
+    }
+
+    /// ``callSoonThreadsafe(_:)`` that waits for room in a bounded inbox: the calling task **suspends**
+    /// while ``inboxCapacity`` items sent from other threads have not yet arrived, and resumes, in the
+    /// order producers started waiting, as the loop takes them in. Without a capacity, and on the loop's
+    /// own thread, it does not suspend.
+    /// - Throws: ``EventLoopError/closed`` if the loop is closed, before or while waiting;
+    ///   ``CancelledError`` if the task is cancelled while it waits. Either way the callback never runs.
+    @discardableResult
+    public func callSoonThreadsafeWaitingForRoom(_ callback: @escaping @Sendable () throws -> Void) async throws -> Handle {
+        if isOnLoopThread || isRunningHere { return try forwardThreadsafe(callback) }
+        let flag = SharedCancellation()
+        try await inbox.pushWaiting(.callback(flag, ExecutionContext.bindSendable(callback)))
+        return Handle(storage: .shared(flag))
+    }
+
+    /// The loop's own cross-thread traffic (cancellations, results coming back, `stop()`): like
+    /// ``callSoonThreadsafe(_:)``, but counted without being refused by an ``inboxCapacity``.
+    /// - Throws: ``EventLoopError/closed`` once the loop is closed.
+    @discardableResult
+    func forwardThreadsafe(_ callback: @escaping @Sendable () throws -> Void) throws -> Handle {
+        let flag = SharedCancellation()
+        if isRunningHere {
+            appendReady(.shared(flag, body: ExecutionContext.bindSendable(callback)))
         } else {
             guard inbox.push(.callback(flag, ExecutionContext.bindSendable(callback))) else { throw EventLoopError.closed }
         }
@@ -389,10 +488,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         if let other = EventLoop.current, other !== self { throw EventLoopError.anotherLoopRunning }
         try claim()
         pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
+        runningThread.store(UInt(pthread_self()), ordering: .relaxed)
     }
 
     func exitRun() {
         stopping = false
+        runningThread.store(0, ordering: .relaxed)
         pthread_setspecific(currentLoopKey, nil)
         claimed.store(false, ordering: .releasing)
     }
@@ -414,22 +515,25 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         claimed.store(false, ordering: .releasing)
     }
 
-    /// Makes ``runForever()`` return after the current iteration. Safe from any thread (from another
-    /// thread it is forwarded through the inbox).
+    /// Makes ``runForever()`` return after the current iteration. Safe from any thread (unless the loop
+    /// runs on the calling thread, it is forwarded through the inbox: a loop that is not running yet
+    /// stops after its first iteration).
     public func stop() {
-        if isOnLoopThread { stopping = true } else { _ = try? callSoonThreadsafe { [self] in stopping = true } }
+        if isRunningHere { stopping = true } else { _ = try? forwardThreadsafe { [self] in stopping = true } }
     }
 
     /// Whether a timer, a ready callback or an inbox item exists (used by virtual time and tests).
     var hasReadyWork: Bool { !ready.isEmpty || !inbox.isEmpty }
 
-    /// One iteration, as asyncio's `_run_once`: poll for I/O (without blocking when work is ready), move
-    /// due timers to the ready FIFO, then run exactly the items that were ready at that point.
+    /// One iteration, as asyncio's `_run_once`: poll for I/O (without blocking when work is ready), admit
+    /// what arrived from other threads (at most ``inboxAdmissionLimit`` items: the rest wait for the next
+    /// iterations), move due timers to the ready FIFO, then run exactly the items that were ready at that
+    /// point.
     func runOnce(timeLimit: UInt64? = nil) {
+        iterationCount &+= 1
         if !yieldedTasks.isEmpty { resumeYieldedTasks() }
-        if !inbox.isEmpty { inbox.drain(into: &ready) }
         var timeout: Int64 = -1
-        if !ready.isEmpty || stopping {
+        if !ready.isEmpty || stopping || !inbox.isEmpty {
             timeout = 0
         } else if let deadline = nextTimerDeadline() {
             switch timeSource {
@@ -443,8 +547,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 // first, so a delivered signal or read is never overtaken by a later timer.
                 if hasUVActivity || !signalWatchers.isEmpty {
                     uv_run(uvLoop, UV_RUN_NOWAIT)
-                    if !inbox.isEmpty { inbox.drain(into: &ready) }
-                    if !ready.isEmpty || !yieldedTasks.isEmpty { timeout = 0; break }
+                    if !ready.isEmpty || !yieldedTasks.isEmpty || !inbox.isEmpty { timeout = 0; break }
                 }
                 let due = UInt64(max(0, deadline))
                 if let limit = timeLimit {
@@ -460,9 +563,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }
         poll(timeoutMilliseconds: timeout)
         if ambientContextStorage != nil { ambientContextStorage = nil }  // I/O callbacks' context
-        // What arrived from other threads during the poll is ready before the timers that fell due
-        // (asyncio's call_soon_threadsafe appends to the ready queue when it is called).
-        if !inbox.isEmpty { inbox.drain(into: &ready) }
+        // What arrived from other threads is ready before the timers that fell due (asyncio's
+        // call_soon_threadsafe appends to the ready queue when it is called) — up to a bound, so that a
+        // flood cannot keep those timers (and the next poll) waiting: the rest arrives next iteration.
+        if !inbox.isEmpty { inbox.admit(into: &ready, limit: inboxAdmissionLimit) }
 
         if !timers.isEmpty {
             let now = nowDeadline
@@ -591,7 +695,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         if isClosed { return }
         finishAbandonedTasks()
         isClosed = true
-        var dropped = inbox.close().map(\.readyItem)
+        var dropped = inbox.close()
         dropped.append(contentsOf: ready)
         ready.removeAll()
         let strandedJobs = dropped.reduce(0) { n, item in if case .job = item { return n + 1 } else { return n } }
@@ -634,7 +738,12 @@ extension EventLoop {
         // Run as `runForever` would, the claim already held by `close()`.
         let previous = pthread_getspecific(currentLoopKey)
         pthread_setspecific(currentLoopKey, Unmanaged.passUnretained(self).toOpaque())
-        defer { stopping = false; pthread_setspecific(currentLoopKey, previous) }
+        runningThread.store(UInt(pthread_self()), ordering: .relaxed)
+        defer {
+            stopping = false
+            runningThread.store(0, ordering: .relaxed)
+            pthread_setspecific(currentLoopKey, previous)
+        }
         stopping = true  // every poll below is non-blocking
         var idleIterations = 0
         while abandoned.contains(where: { $0.isPending }) && idleIterations < 3 {

@@ -10,6 +10,10 @@ public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable 
     case stoppedBeforeComplete
     /// There is no running event loop on this thread (asyncio's `get_running_loop()` failing).
     case noRunningLoop
+    /// The loop's bounded inbox is full: ``EventLoop/callSoonThreadsafe(_:)`` from another thread found
+    /// ``EventLoop/inboxCapacity`` items waiting (use `EventLoop.callSoonThreadsafeWaitingForRoom(_:)`
+    /// to wait for room instead).
+    case inboxFull
     /// libuv reported an error.
     case uv(code: Int32, name: String, message: String, operation: String)
 
@@ -20,6 +24,7 @@ public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable 
         case .anotherLoopRunning: return "Cannot run the event loop while another loop is running on this thread"
         case .stoppedBeforeComplete: return "Event loop stopped before the work completed"
         case .noRunningLoop: return "No running event loop on this thread"
+        case .inboxFull: return "The event loop's inbox is full"
         case .uv(let code, let name, let message, let operation):
             return "\(operation) failed: \(name) (\(code)): \(message)"
         }

@@ -42,7 +42,7 @@ extension EventLoop {
     func report(_ context: ExceptionContext) {
         if isOnLoopThread {
             if let handler = exceptionHandlerStorage { handler(self, context) } else { log.error("\(context.description)") }
-        } else if (try? callSoonThreadsafe({ [self] in report(context) })) == nil {
+        } else if (try? forwardThreadsafe({ [self] in report(context) })) == nil {
             log.error("\(context.description)")
         }
     }

@@ -24,7 +24,7 @@ public struct Handle: Sendable {
             if loop.isOnLoopThread {
                 loop.cancelReady(sequence: sequence)
             } else {
-                _ = try? loop.callSoonThreadsafe { loop.cancelReady(sequence: sequence) }
+                _ = try? loop.forwardThreadsafe { loop.cancelReady(sequence: sequence) }
             }
         case .shared(let flag):
             flag.cancel()

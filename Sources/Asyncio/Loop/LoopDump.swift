@@ -6,6 +6,9 @@ extension EventLoop {
     public func dump() -> String {
         preconditionOnLoopThread("EventLoop.dump")
         var lines = ["\(self)"]
+        if !isClosed && !inbox.isEmpty {
+            lines.append("from other threads: \(inbox.waitingCount) item(s) waiting to arrive, \(inbox.parkedProducers) producer(s) waiting for room")
+        }
         lines.append("ready: \(ready.count) item(s); timers: \(timers.unordered.filter { !$0.handle.cancelled }.count) live")
         if let next = timers.unordered.filter({ !$0.handle.cancelled }).min() {
             lines.append("next timer due in \(Double(next.deadline - nowDeadline) / 1e9) s")

@@ -29,7 +29,7 @@ final class RemoteSleep: Sendable {
                 }
                 if cancelledAlready { return continuation.resume(throwing: CancelledError()) }
                 do {
-                    try loop.callSoonThreadsafe { [self] in
+                    try loop.forwardThreadsafe { [self] in
                         timer = loop.scheduleTimer(at: Int64(clamping: deadline)) { [self] in finish(nil) }
                     }
                 } catch {
@@ -38,7 +38,7 @@ final class RemoteSleep: Sendable {
             }
         } onCancel: {
             finish(CancelledError())
-            _ = try? loop.callSoonThreadsafe { [self] in timer?.cancel() }
+            _ = try? loop.forwardThreadsafe { [self] in timer?.cancel() }
         }
     }
 

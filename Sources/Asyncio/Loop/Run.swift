@@ -111,6 +111,6 @@ private final class LoopLink: Sendable {
             guard let loop = s.loop, let cancelMain = s.cancelMain else { return nil }
             return (loop, cancelMain)
         }
-        if let (loop, cancelMain) = target { _ = try? loop.callSoonThreadsafe(cancelMain) }
+        if let (loop, cancelMain) = target { _ = try? loop.forwardThreadsafe(cancelMain) }
     }
 }

@@ -100,10 +100,10 @@ extension EventLoop {
         _ body: @escaping @Sendable () async throws -> T
     ) throws -> ConcurrentFuture<T> {
         let handle = ConcurrentFuture<T>()
-        try callSoonThreadsafe { [self] in
+        try forwardThreadsafe { [self] in
             let task = try createTask(body)
             task.addDoneCallback { finished in handle.complete(finished.outcome ?? .failure(CancelledError())) }
-            handle.attach { [self] in _ = try? callSoonThreadsafe { task.cancel() } }
+            handle.attach { [self] in _ = try? forwardThreadsafe { task.cancel() } }
         }
         return handle
     }

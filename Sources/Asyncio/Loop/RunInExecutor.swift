@@ -28,13 +28,14 @@ extension EventLoop {
         try checkUsable("runInExecutor")
         let pool = executor ?? defaultExecutor
         let future = Future<T>(loop: self)
-        // Only the loop thread touches the future: the worker hands the result over with callSoonThreadsafe.
+        // Only the loop thread touches the future: the worker hands the result over through the inbox
+        // (never refused by an inbox capacity).
         let confined = UncheckedBox(future)
         externalWaits += 1
         do {
             try pool.submit { [self] in
                 let result = Result { try work() }
-                _ = try? callSoonThreadsafe { [self] in
+                _ = try? forwardThreadsafe { [self] in
                     externalWaits -= 1
                     let future = confined.value
                     guard !future.isDone else { return }

@@ -100,6 +100,9 @@ public final class ThreadPoolExecutor: Sendable {
 final class Monitor<State>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// Unchecked exclusivity: the mutex is what makes accesses exclusive (the dynamic checks would
+    /// cost more than the inbox's whole critical section).
+    @exclusivity(unchecked)
     var state: State
 
     init(_ state: State) {
@@ -116,9 +119,12 @@ final class Monitor<State>: @unchecked Sendable {
     }
 
     func lock() { pthread_mutex_lock(mutex) }
+    func tryLock() -> Bool { pthread_mutex_trylock(mutex) == 0 }
     func unlock() { pthread_mutex_unlock(mutex) }
     /// Waits on the condition (lock held).
     func wait() { pthread_cond_wait(condition, mutex) }
+    /// Waits on another condition with this mutex (lock held).
+    func wait(on other: UnsafeMutablePointer<pthread_cond_t>) { pthread_cond_wait(other, mutex) }
     func signal() { pthread_cond_signal(condition) }
     func broadcast() { pthread_cond_broadcast(condition) }
 

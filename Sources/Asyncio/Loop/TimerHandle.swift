@@ -40,7 +40,7 @@ public final class TimerHandle: @unchecked Sendable, CustomStringConvertible {
     /// stays in the heap, marked, until it surfaces or the heap is compacted.
     public func cancel() {
         guard loop.isOnLoopThread else {
-            _ = try? loop.callSoonThreadsafe { self.cancel() }
+            _ = try? loop.forwardThreadsafe { self.cancel() }
             return
         }
         guard !cancelled else { return }

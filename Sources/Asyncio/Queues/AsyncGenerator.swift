@@ -122,7 +122,7 @@ final class GeneratorChannel<Element>: @unchecked Sendable {
         if producer.loop.isOnLoopThread {
             producer.cancel()
         } else {
-            _ = try? producer.loop.callSoonThreadsafe { producer.cancel() }
+            _ = try? producer.loop.forwardThreadsafe { producer.cancel() }
         }
     }
 }
