@@ -1,4 +1,5 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
+// 6.2: the sources use `nonisolated(nonsending)` and `Task.immediate`.
 import PackageDescription
 
 let package = Package(
@@ -6,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Asyncio", targets: ["Asyncio"]),
         .library(name: "AsyncioTesting", targets: ["AsyncioTesting"]),
+        .library(name: "AsyncioServiceLifecycle", targets: ["AsyncioServiceLifecycle"]),
         .executable(name: "asyncio-tour", targets: ["AsyncioTour"]),
     ],
     dependencies: [
@@ -13,6 +15,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Tests only: the testing library's Clock interop is checked against AsyncTimerSequence.
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        // Only AsyncioServiceLifecycle: loop groups as `Service`s of a `ServiceGroup`.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Tests only: the StreamReader's property test (random scripts against a model, with shrinking)
+        // instead of a hand-written generator, shrinker and seed replay.
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // Docs only: the `generate-documentation` command plugin behind `make docs` (DocC catalogs in
+        // Sources/*/*.docc). A command plugin: it adds no code to any target and nothing at run time.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,9 +41,35 @@ let package = Package(
             ]
         ),
         .target(name: "AsyncioTesting", dependencies: ["Asyncio"]),
+        .target(
+            name: "AsyncioServiceLifecycle",
+            dependencies: ["Asyncio", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
         .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting"]),
-        .testTarget(name: "AsyncioTests", dependencies: ["Asyncio", "AsyncioTesting"], exclude: ["py"]),
+        .testTarget(
+            name: "AsyncioTests",
+            dependencies: [
+                "Asyncio", "AsyncioTesting",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["py"]  // the CPython programs whose output the StreamReader tests expect
+        ),
+        .testTarget(
+            name: "AsyncioServiceLifecycleTests",
+            dependencies: [
+                "AsyncioServiceLifecycle", "Asyncio",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "AsyncioTourTests", dependencies: ["AsyncioTour"], exclude: ["Expected"]),
+        // Behaviours of CPython's test_asyncio; each trace in traces/ is also checked against CPython
+        // by its Python twin in py/ (`make conformance-check`).
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["Asyncio", "AsyncioTesting"],
+            exclude: ["py", "traces", "conformance-check.sh"]
+        ),
         .testTarget(
             name: "AsyncioTestingTests",
             dependencies: [
@@ -41,5 +77,6 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@
 /// An event loop on a virtual clock, for unit tests of timing-dependent async code: asyncio's test
 /// loop, Trio's `MockClock(autojump_threshold=0)`, SwiftNIO's `NIOAsyncTestingEventLoop`.
 ///
-/// ``loop`` is an ordinary ``EventLoop`` (the same class, the same scheduling code) whose clock is
+/// ``loop`` is an ordinary ``/Asyncio/EventLoop`` (the same class, the same scheduling code) whose clock is
 /// virtual: it starts at zero and moves only when
 /// - **auto-jump** (the default): nothing is ready and a timer is pending — time jumps to that timer at
 ///   once, so "times out after 30 s" takes microseconds and is exact; or
@@ -20,15 +20,23 @@
 /// for tests that mix real I/O and timeouts.
 ///
 /// Confined to the thread that created it (use ``withTestLoop(autoJump:_:)`` from async tests); the
-/// tasks it runs capture it, and they run on that same thread. Its loop checks the thread of every
-/// scheduling call, which is why the type is `@unchecked Sendable`.
+/// tasks it runs capture it, and they run on that same thread. Every member used from another thread
+/// traps naming the call, except ``loop``, ``now`` and ``clock`` (the virtual clock is readable from
+/// any thread); that check is why the type is `@unchecked Sendable`.
 public final class TestLoop: @unchecked Sendable {
     /// The loop under test.
     public let loop: EventLoop
     /// Every callback, timer and task step that ran, with its virtual time.
-    public private(set) var trace: [TraceEntry] = []
+    public var trace: [TraceEntry] {
+        loop.preconditionOnLoopThread("TestLoop.trace")
+        return steps
+    }
+    private var steps: [TraceEntry] = []
     /// What reached the loop's exception handler.
-    public var reportedErrors: [ExceptionContext] { errorLog.contexts }
+    public var reportedErrors: [ExceptionContext] {
+        loop.preconditionOnLoopThread("TestLoop.reportedErrors")
+        return errorLog.contexts
+    }
     private let errorLog = ErrorLog()
 
     /// Creates a test loop at virtual time zero.
@@ -42,7 +50,7 @@ public final class TestLoop: @unchecked Sendable {
         loop.exceptionHandler = { _, context in log.append(context) }
         if recordsTrace {
             loop.stepObserver = { [unowned self] step in
-                trace.append(TraceEntry(time: now, step: step))
+                steps.append(TraceEntry(time: now, step: step))
             }
         }
     }
@@ -61,6 +69,7 @@ public final class TestLoop: @unchecked Sendable {
 
     /// Moves virtual time forward by `duration`, running everything due on the way, in deadline order.
     public func advance(by duration: Duration) throws {
+        loop.preconditionOnLoopThread("TestLoop.advance")
         let target = loop.virtualNanoseconds &+ UInt64(max(0, duration.components.seconds)) * 1_000_000_000
             &+ UInt64(max(0, duration.components.attoseconds / 1_000_000_000))
         try loop.advanceVirtualTime(to: target)
@@ -68,19 +77,24 @@ public final class TestLoop: @unchecked Sendable {
 
     /// Moves virtual time to `instant` (if it is ahead), running everything due on the way.
     public func advance(to instant: LoopClock.Instant) throws {
+        loop.preconditionOnLoopThread("TestLoop.advance")
         try loop.advanceVirtualTime(to: instant.nanoseconds)
     }
 
     /// Runs callbacks and task steps until nothing is ready, without moving time.
     public func runUntilIdle() throws {
+        loop.preconditionOnLoopThread("TestLoop.runUntilIdle")
         try loop.runUntilIdle()
     }
 
     /// Runs `body` as a task until it finishes and returns its result (or rethrows its error). With
     /// auto-jump, time jumps through every wait; with manual time, it throws a ``TestLoopFailure`` if
     /// the body waits on a timer (advance time from a callback or use ``advance(by:)`` instead).
-    /// - Parameter name: the task's name (default "Task-N", as ``EventLoop/createTask(name:eager:_:)``).
+    /// - Parameters:
+    ///   - name: the task's name (default "Task-N", as ``/Asyncio/EventLoop/createTask(name:eager:_:)``).
+    ///   - body: the task's body; it runs on the test loop's thread, in virtual time.
     public func run<T>(name: String? = nil, _ body: sending @escaping () async throws -> T) throws -> T {
+        loop.preconditionOnLoopThread("TestLoop.run")
         let task = try loop.createTask(name: name, body)
         do {
             try loop.runVirtual { task.isDone }
@@ -92,6 +106,7 @@ public final class TestLoop: @unchecked Sendable {
 
     /// Throws unless every task of the loop has finished, listing those still pending.
     public func assertNoPendingTasks() throws {
+        loop.preconditionOnLoopThread("TestLoop.assertNoPendingTasks")
         let pending = loop.allTasks()
         guard pending.isEmpty else {
             throw TestLoopFailure("\(pending.count) task(s) still pending: \(pending.map(\.description).sorted().joined(separator: ", "))",
@@ -101,6 +116,7 @@ public final class TestLoop: @unchecked Sendable {
 
     /// Throws unless nothing reached the exception handler (no callback errors, no unretrieved failures).
     public func assertNoReportedErrors() throws {
+        loop.preconditionOnLoopThread("TestLoop.assertNoReportedErrors")
         let errors = reportedErrors
         guard errors.isEmpty else {
             throw TestLoopFailure("\(errors.count) error(s) reported: \(errors.map(\.description).joined(separator: "; "))",
@@ -110,7 +126,8 @@ public final class TestLoop: @unchecked Sendable {
 
     /// The trace as text, one step per line (`[    1.500000s] timer`), to print when a test fails.
     public var traceDescription: String {
-        trace.map(\.description).joined(separator: "\n")
+        loop.preconditionOnLoopThread("TestLoop.traceDescription")
+        return steps.map(\.description).joined(separator: "\n")
     }
 }
 

@@ -1,4 +1,5 @@
 @testable import Asyncio
+import Dispatch
 import Testing
 
 @Suite("Callbacks and iterations")
@@ -103,8 +104,27 @@ struct CallbackSchedulingTests {
             try loop.runForever()
             return trace.events
         }
-        // Thread-safe callbacks join the FIFO when the loop drains its inbox: at the next iteration's
-        // start, after the local ones already queued, never on a side queue run first or last forever.
-        #expect(events == ["local 1", "local 2", "threadsafe"])
+        // As asyncio's call_soon_threadsafe: on the loop thread it takes its place in the ready FIFO
+        // at once, between the local callbacks scheduled before and after it.
+        #expect(events == ["local 1", "threadsafe", "local 2"])
+    }
+
+    @Test func threadsafeCallbacksFromAnotherThreadRunBeforeCallbacksTheLoopSchedulesAfterThem() async throws {
+        let events = try await onLoopThread { loop in
+            let trace = Trace()
+            try loop.callSoon {
+                let submitted = DispatchSemaphore(value: 0)
+                spawnThread(name: "submitter") {
+                    for i in 0..<3 { _ = try? loop.callSoonThreadsafe { trace("threadsafe \(i)") } }
+                    submitted.signal()
+                }
+                submitted.wait()  // the submissions happen before the callSoon below
+                try loop.callSoon { trace("local") }
+                try loop.callSoon { loop.stop() }
+            }
+            try loop.runForever()
+            return trace.events
+        }
+        #expect(events == ["threadsafe 0", "threadsafe 1", "threadsafe 2", "local"])
     }
 }

@@ -32,8 +32,8 @@ struct LockTests {
             try await lock.acquire()
             let waiter = try loop.createTask { try await lock.withLock { trace("waiter") } }
             try await loop.sleep(for: .zero)
-            try lock.release()              // handed to the waiter, which has not run yet
-            #expect(lock.isLocked)
+            try lock.release()              // promised to the waiter, which has not run yet
+            #expect(!lock.isLocked)         // asyncio: locked() is false until the waiter runs
             try await lock.withLock { trace("newcomer") }
             try await waiter.value
             return trace.events

@@ -80,7 +80,7 @@ struct TimerTests {
         let loop = try EventLoop()
         defer { try? loop.close() }
         var heap = TimerHeap()
-        var model: [(deadline: UInt64, sequence: UInt64)] = []
+        var model: [(deadline: Int64, sequence: UInt64)] = []
         var state: UInt64 = 7
         func random() -> UInt64 {  // a fixed-seed LCG: the same sequence every run
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -96,7 +96,7 @@ struct TimerTests {
         for round in 0..<4000 {
             if random() % 3 != 0 || model.isEmpty {
                 sequence += 1
-                let deadline = random() % 64  // many equal deadlines
+                let deadline = Int64(random() % 64) - 16  // many equal deadlines, some before the origin
                 let handle = TimerHandle(loop: loop, deadline: deadline, sequence: sequence, body: {})
                 heap.insert(TimerEntry(deadline: deadline, sequence: sequence, handle: handle))
                 model.append((deadline, sequence))

@@ -5,8 +5,8 @@
 /// when added after completion. An error nobody retrieved is reported to the loop's exception handler
 /// when the future is dropped.
 ///
-/// Loop-confined: create, set and await it on its loop's thread (checked: misuse throws
-/// ``EventLoopError/wrongThread(_:)``); that confinement makes it `@unchecked Sendable`.
+/// Loop-confined: create, set and await it on its loop's thread (checked: misuse is
+/// a precondition failure naming the call); that confinement makes it `@unchecked Sendable`.
 public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// What the future holds. Kept apart from the value, and not generic, so that checking a future
     /// (`isDone`, a failure) in unspecialized generic code needs no generic-metadata lookup.
@@ -102,14 +102,14 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     // MARK: setting
 
     /// Completes the future with `value`.
-    /// - Throws: ``InvalidStateError`` if it is already done; ``EventLoopError/wrongThread(_:)`` off the loop.
+    /// - Throws: ``InvalidStateError`` if it is already done. Off the loop thread it traps.
     public func setResult(_ value: Value) throws {
         try checkSettable("setResult")
         complete(value: value)
     }
 
     /// Completes the future with `error`.
-    /// - Throws: ``InvalidStateError`` if it is already done; ``EventLoopError/wrongThread(_:)`` off the loop.
+    /// - Throws: ``InvalidStateError`` if it is already done. Off the loop thread it traps.
     public func setError(_ error: any Error) throws {
         try checkSettable("setError")
         complete(error: error)

@@ -89,6 +89,16 @@ final class TaskRecord: @unchecked Sendable {
 /// the loop task finished) gets nil.
 public func currentTask() -> (any AnyLoopTask)? { TaskContext.current?.registered }
 
+/// Starts `body` as a task on the running loop (asyncio's `asyncio.create_task`); see
+/// ``EventLoop/createTask(name:eager:_:)``.
+/// - Throws: ``EventLoopError/noRunningLoop`` outside a running loop.
+@discardableResult
+public func createTask<T>(
+    name: String? = nil, eager: Bool = false, _ body: sending @escaping () async throws -> T
+) throws -> LoopTask<T> {
+    try EventLoop.running().createTask(name: name, eager: eager, body)
+}
+
 /// A Swift task that runs on an event loop and has a future's API (asyncio's `Task`).
 ///
 /// Created by ``EventLoop/createTask(name:eager:_:)``. Await it with `try await task.value`; as in
@@ -236,7 +246,7 @@ extension EventLoop {
     /// iteration; with `eager: true` it starts synchronously, now, up to its first suspension (asyncio's
     /// eager task factory). Every step of the task, and of its `async let` and task-group children,
     /// runs on the loop thread.
-    /// - Throws: ``EventLoopError/closed``, or ``EventLoopError/wrongThread(_:)`` off the loop thread.
+    /// - Throws: ``EventLoopError/closed``. Off the loop thread it traps.
     @discardableResult
     public func createTask<T>(
         name: String? = nil, eager: Bool = false, _ body: sending @escaping () async throws -> T

@@ -17,8 +17,13 @@ final class LoopWaiter: @unchecked Sendable {
 
     init(task: TaskRecord?) { self.task = task }
 
+    /// The task's cancel message when its cancellation woke this waiter; later requests before the
+    /// task runs do not replace it (asyncio: the first `cancel(msg)` cancels the awaited future with
+    /// its message, a second one finds that future done).
+    private var messageAtCancellation: String??
+
     /// The message the waiting task was cancelled with.
-    var cancelMessage: String? { task?.cancelMessage }
+    var cancelMessage: String? { messageAtCancellation ?? task?.cancelMessage }
 
     /// Resumes the task normally. Returns false if it had already been resumed.
     @discardableResult
@@ -45,6 +50,7 @@ final class LoopWaiter: @unchecked Sendable {
     /// The task was cancelled (on the loop thread).
     fileprivate func cancel() {
         guard !isFinished else { return }
+        messageAtCancellation = .some(task?.cancelMessage)
         guard continuation != nil else { cancelledBeforeSuspending = true; return }
         let handler = onCancel
         onCancel = nil

@@ -24,7 +24,7 @@ extension EventLoop {
     nonisolated(nonsending) func sleep(untilNanoseconds deadline: UInt64) async throws {
         if deadline <= nowNanoseconds { return try await yieldOnce() }
         try await suspendCheckingCancellation("sleep") { waiter in
-            let timer = scheduleTimer(at: deadline) { waiter.resume() }
+            let timer = scheduleTimer(at: Int64(clamping: deadline)) { waiter.resume() }
             waiter.onCancel = { timer.cancel() }
         }
     }
@@ -48,4 +48,9 @@ nonisolated(nonsending) public func sleep(for duration: Duration) async throws {
 /// Suspends the calling task for `seconds` on the running loop (asyncio's `asyncio.sleep(delay)`).
 nonisolated(nonsending) public func sleep(seconds: Double) async throws {
     try await EventLoop.running().sleep(seconds: seconds)
+}
+
+/// Suspends the calling task until `deadline` of the running loop's clock.
+nonisolated(nonsending) public func sleep(until deadline: LoopClock.Instant) async throws {
+    try await EventLoop.running().sleep(until: deadline)
 }

@@ -3,33 +3,38 @@
 /// Bytes arrive from libuv's reused read buffer with one copy into the reader's buffer; reading from
 /// the socket pauses while more than twice ``limit`` bytes are buffered (a slow consumer does not grow
 /// memory without bound) and resumes as the buffer drains. Also an `AsyncSequence` of lines (each
-/// including its `\n`). Loop-confined, hence `@unchecked Sendable`.
+/// including its `\n`).
+///
+/// Loop-confined, hence `@unchecked Sendable`: every method and property must be used on the loop's
+/// thread, and traps with a message naming the call anywhere else.
 public final class StreamReader: @unchecked Sendable, AsyncSequence {
     let transport: StreamTransport
-    /// The buffer limit for ``readUntil(_:)`` / ``readLine()`` (asyncio's `limit`, 64 KiB by default).
-    public let limit: Int
-    private var buffer: [UInt8] = []
-    private var start = 0
+    /// ``limit``, read without the confinement check.
+    private let maximum: Int
+    /// The received bytes not consumed yet, and the separator search.
+    private var buffer = ReadBuffer()
     private var eof = false
     private var error: (any Error)?
     private let waiters = WaitList()
 
     init(transport: StreamTransport, limit: Int) {
+        precondition(limit > 0, "a StreamReader's limit must be positive, not \(limit)")
         self.transport = transport
-        self.limit = limit
+        self.maximum = limit
         transport.reader = self
         transport.startReading()
     }
 
-    private var available: Int { buffer.count - start }
+    /// The most bytes ``readUntil(_:)`` and ``readLine()`` return before the separator (asyncio's
+    /// `limit`, 64 KiB by default); reading from the socket pauses above twice as many buffered bytes.
+    public var limit: Int {
+        transport.loop.preconditionOnLoopThread("StreamReader.limit")
+        return maximum
+    }
 
     func received(_ bytes: UnsafeRawBufferPointer) {
-        if start > 0 && start >= buffer.count / 2 {
-            buffer.removeFirst(start)
-            start = 0
-        }
-        buffer.append(contentsOf: bytes)
-        if available > 2 * limit { transport.stopReading() }
+        buffer.append(bytes)
+        if buffer.count > 2 * maximum { transport.stopReading() }
         waiters.wakeAll()
     }
 
@@ -43,95 +48,127 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
         waiters.wakeAll()
     }
 
+    /// Whether a read call is waiting for data (tests synchronise their writers with it).
+    var isWaitingForData: Bool { !waiters.isEmpty }
+    /// How many bytes arrived since the stream began, consumed or not.
+    var receivedByteCount: Int { buffer.consumedCount + buffer.count }
+
     /// Whether the stream ended and everything buffered was read (asyncio's `at_eof()`).
-    public var atEOF: Bool { eof && available == 0 }
+    public var atEOF: Bool {
+        transport.loop.preconditionOnLoopThread("StreamReader.atEOF")
+        return eof && buffer.isEmpty
+    }
 
     /// Waits until more data, the end, or an error arrives.
-    nonisolated(nonsending) private func waitForData() async throws {
+    nonisolated(nonsending) private func waitForData(_ what: StaticString) async throws {
         if let error { throw error }
         if eof { return }
         transport.startReading()
-        try await waiters.wait(on: transport.loop, "StreamReader.read")
-        if let error, available == 0 { throw error }
+        try await waiters.wait(on: transport.loop, "\(what)")
+        if let error, buffer.isEmpty { throw error }
+    }
+
+    /// Resumes reading from the socket once the buffer is back within the limit (asyncio's
+    /// `_maybe_resume_transport`).
+    private func didConsume() {
+        if !eof && buffer.count <= maximum { transport.startReading() }
     }
 
     private func take(_ count: Int) -> [UInt8] {
-        let bytes = Array(buffer[start..<(start + count)])
-        start += count
-        if start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
-        if available <= limit { transport.startReading() }
+        let bytes = buffer.removeFirst(count)
+        didConsume()
         return bytes
     }
 
     /// Reads up to `maxCount` bytes (all that is buffered, at least one byte), waiting for data; an
     /// empty array means the end of the stream. `-1` reads until the end (asyncio's `read(n=-1)`).
     nonisolated(nonsending) public func read(_ maxCount: Int = -1) async throws -> [UInt8] {
+        transport.loop.preconditionOnLoopThread("StreamReader.read")
         if maxCount == 0 { return [] }
         if maxCount < 0 {
-            while !eof { try await waitForData() }
-            return take(available)
+            while !eof { try await waitForData("StreamReader.read") }
+            return take(buffer.count)
         }
-        while available == 0 && !eof { try await waitForData() }
-        return take(Swift.min(maxCount, available))
+        while buffer.isEmpty && !eof { try await waitForData("StreamReader.read") }
+        return take(Swift.min(maxCount, buffer.count))
     }
 
-    /// Reads exactly `count` bytes.
-    /// - Throws: ``IncompleteReadError`` (with the bytes read) if the stream ends first.
+    /// Reads exactly `count` bytes (`count >= 0`).
+    /// - Throws: ``IncompleteReadError`` (with the bytes read, which leave the buffer) if the stream
+    ///   ends first.
     nonisolated(nonsending) public func readExactly(_ count: Int) async throws -> [UInt8] {
-        while available < count {
-            if eof { throw IncompleteReadError(partial: take(available), expected: count) }
-            try await waitForData()
+        transport.loop.preconditionOnLoopThread("StreamReader.readExactly")
+        precondition(count >= 0, "readExactly needs a count of at least 0, not \(count)")
+        while buffer.count < count {
+            if eof { throw IncompleteReadError(partial: take(buffer.count), expected: count) }
+            try await waitForData("StreamReader.readExactly")
         }
         return take(count)
     }
 
-    /// Reads up to and including `separator`.
-    /// - Throws: ``LimitOverrunError`` if ``limit`` bytes arrive without it (the data stays buffered);
-    ///   ``IncompleteReadError`` if the stream ends first.
+    /// Reads up to and including `separator` (not empty).
+    /// - Throws: ``LimitOverrunError`` if the separator comes after more than ``limit`` bytes, or more
+    ///   than ``limit`` bytes are buffered without it (besides a partial separator at the end); the data
+    ///   stays buffered. ``IncompleteReadError`` (with what was buffered, which leaves the buffer) if the
+    ///   stream ends first.
     nonisolated(nonsending) public func readUntil(_ separator: [UInt8] = [10]) async throws -> [UInt8] {
-        precondition(!separator.isEmpty, "separator must not be empty")
-        var searchFrom = start
+        transport.loop.preconditionOnLoopThread("StreamReader.readUntil")
+        precondition(!separator.isEmpty, "readUntil needs a separator of at least one byte")
+        return try await read(until: separator, "StreamReader.readUntil")
+    }
+
+    /// asyncio's `readuntil`, for ``readUntil(_:)`` and ``readLine()``.
+    nonisolated(nonsending) private func read(until separator: [UInt8], _ what: StaticString) async throws -> [UInt8] {
+        var search = buffer.startSearch(for: separator)
         while true {
-            if let end = find(separator, from: searchFrom) {
-                let length = end + separator.count - start
-                if length > limit { throw LimitOverrunError(consumed: length) }
+            switch buffer.search(&search, limit: maximum) {
+            case .found(let length):
                 return take(length)
+            case .overLimit(let consumed):
+                throw LimitOverrunError(consumed: consumed)
+            case .notFound:
+                // A separator may have come with the end of the stream: EOF counts only once searched.
+                if eof { throw IncompleteReadError(partial: take(buffer.count), expected: nil) }
+                try await waitForData(what)
             }
-            if available > limit { throw LimitOverrunError(consumed: available) }
-            if eof { throw IncompleteReadError(partial: take(available), expected: nil) }
-            searchFrom = Swift.max(start, buffer.count - separator.count + 1)
-            try await waitForData()
         }
     }
 
     /// Reads one line, including its `\n`; at the end of the stream returns what is left (possibly
     /// empty), as asyncio's `readline()`.
+    /// - Throws: ``LimitOverrunError`` (asyncio raises `ValueError`) if the line is longer than
+    ///   ``limit`` before its `\n`. That line is dropped, through its `\n` if it was buffered, else with
+    ///   everything buffered (the rest of the line then comes as the next line), so the next call reads
+    ///   on.
     nonisolated(nonsending) public func readLine() async throws -> [UInt8] {
+        transport.loop.preconditionOnLoopThread("StreamReader.readLine")
+        return try await line("StreamReader.readLine")
+    }
+
+    nonisolated(nonsending) private func line(_ what: StaticString) async throws -> [UInt8] {
         do {
-            return try await readUntil([10])
+            return try await read(until: [10], what)
         } catch let incomplete as IncompleteReadError {
             return incomplete.partial
+        } catch let overrun as LimitOverrunError {
+            buffer.discardOverlongLine(consumed: overrun.consumed, separator: [10])
+            didConsume()
+            throw overrun
         }
     }
 
-    private func find(_ separator: [UInt8], from: Int) -> Int? {
-        guard buffer.count - from >= separator.count else { return nil }
-        var i = from
-        while i + separator.count <= buffer.count {
-            if buffer[i] == separator[0] && buffer[i..<(i + separator.count)].elementsEqual(separator) { return i }
-            i += 1
-        }
-        return nil
-    }
-
-    /// Iterates lines until the end of the stream.
+    /// Iterates lines (as ``StreamReader/readLine()``) until the end of the stream.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let reader: StreamReader
         nonisolated(nonsending) public mutating func next() async throws -> [UInt8]? {
-            let line = try await reader.readLine()
+            reader.transport.loop.preconditionOnLoopThread("StreamReader.AsyncIterator.next")
+            let line = try await reader.line("StreamReader.AsyncIterator.next")
             return line.isEmpty ? nil : line
         }
     }
 
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: self) }
+    public func makeAsyncIterator() -> AsyncIterator {
+        transport.loop.preconditionOnLoopThread("StreamReader.makeAsyncIterator")
+        return AsyncIterator(reader: self)
+    }
 }

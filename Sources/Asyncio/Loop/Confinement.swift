@@ -18,9 +18,9 @@ import Musl
 
 extension EventLoop {
     /// Traps with a message naming `what` unless the caller runs on this loop's thread: the
-    /// confinement check of every loop-confined entry point.
+    /// confinement check of every loop-confined entry point (`package`: `AsyncioTesting`'s ``TestLoop`` uses it too).
     @inline(__always)
-    func preconditionOnLoopThread(_ what: @autoclosure () -> String) {
+    package func preconditionOnLoopThread(_ what: @autoclosure () -> String) {
         if _slowPath(!isOnLoopThread) { wrongThread(what()) }
     }
 

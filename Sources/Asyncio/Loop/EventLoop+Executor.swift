@@ -2,9 +2,12 @@
 /// callbacks. On the loop thread `enqueue` is one append (no lock, no syscall); from other threads it
 /// goes through the inbox with one coalesced wake-up.
 extension EventLoop: SerialExecutor, TaskExecutor {
+    /// Runs `job` on the loop thread, after everything already ready. Safe from any thread: this is how
+    /// Swift concurrency hands the loop a task's next step.
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         if isOnLoopThread && !isClosed {
+            admitArrivals()
             ready.append(.job(job))
         } else if !inbox.push(.job(job)) {
             log.error("A task step was enqueued on a closed event loop; that task never resumes")
@@ -15,6 +18,8 @@ extension EventLoop: SerialExecutor, TaskExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
+    /// The loop as a task executor: a task created with `Task(executorPreference: loop)` runs every job,
+    /// and its children's, on the loop thread.
     public func asUnownedTaskExecutor() -> UnownedTaskExecutor {
         UnownedTaskExecutor(ordinary: self)
     }

@@ -11,13 +11,15 @@ import Musl
 /// A single-threaded event loop on libuv: asyncio's event loop.
 ///
 /// The loop owns a `uv_loop_t` and runs on the thread that calls ``runForever()`` (or
-/// ``runUntilComplete(_:)``, or the top-level ``run(debug:_:)-(_,()->T)``). Callbacks, timers and the jobs of
+/// ``runUntilComplete(_:)-(()->T)``, or the top-level ``run(debug:_:)-5ipmx``). Callbacks, timers and the jobs of
 /// every task created with ``createTask(name:eager:_:)`` run on that thread, in one FIFO.
 ///
 /// Thread safety: the loop is *loop-confined*. From other threads only ``callSoonThreadsafe(_:)``,
-/// ``stop()``, ``runCoroutineThreadsafe(_:)`` and the executor's `enqueue` may be used; other calls
-/// from the wrong thread throw ``EventLoopError/wrongThread(_:)``. That confinement, checked at
-/// runtime, is why the class is `@unchecked Sendable`.
+/// ``stop()``, ``runCoroutineThreadsafe(_:)``, the executor's `enqueue` and the read-only state
+/// (``isRunning``, ``isClosed``, ``time()``, ``clock``, ``description``) may be used; a loop that is
+/// not running may also be run or closed from any thread, which moves it there. Any other call from
+/// the wrong thread is a programmer error: a precondition failure naming the call. That confinement,
+/// checked at every entry point, is why the class is `@unchecked Sendable`.
 ///
 /// The loop is also a Swift `SerialExecutor` and `TaskExecutor`: a task created with
 /// `Task(executorPreference: loop)` runs every job on the loop thread, as ``createTask(name:eager:_:)``
@@ -25,7 +27,7 @@ import Musl
 /// use ``createTask(name:eager:_:)`` or `Task(executorPreference: loop)` to stay on the loop.
 ///
 /// A loop that blocks the main thread starves `MainActor`: a `MainActor` hop from loop code never
-/// completes. Run such a loop on a thread of its own with the `async` form of ``run(debug:_:)-(_,()->T)``.
+/// completes. Run such a loop on a thread of its own with the `async` ``run(debug:_:)-9usos``.
 public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     // MARK: libuv
     let uvLoop: UnsafeMutablePointer<uv_loop_t>
@@ -96,6 +98,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @exclusivity(unchecked) unowned(unsafe) var lastPendingTask: TaskRecord?
     /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
     var resources: [ObjectIdentifier: any LoopResource] = [:]
+    /// Work shut down gracefully when the loop's group shuts down (see ``EventLoopGroup``).
+    var gracefulShutdownParticipants: [ObjectIdentifier: any GracefulShutdown] = [:]
     var taskCounter = 0
     var debugEnabled = EventLoop.debugFromEnvironment
     /// In debug mode, callbacks and task steps that take at least this long are logged (asyncio's
@@ -140,7 +144,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     public enum TimeSource: Sendable, Equatable {
         /// `CLOCK_MONOTONIC`: real time.
         case monotonic
-        /// A virtual clock that starts at zero and moves only when the loop jumps it (``autoJump``
+        /// A virtual clock that starts at zero and moves only when the loop jumps it (`autoJump`
         /// true: whenever nothing is ready and a timer is pending, time jumps to that timer) or when a
         /// test advances it (`AsyncioTesting`).
         case virtual(autoJump: Bool)
@@ -241,8 +245,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
 
     /// Schedules `callback` to run on a later iteration of the loop, after every callback already
     /// scheduled (FIFO). An error it throws goes to the ``exceptionHandler``.
-    /// - Throws: ``EventLoopError/closed``, or ``EventLoopError/wrongThread(_:)`` off the loop thread
-    ///   (use ``callSoonThreadsafe(_:)`` there).
+    /// - Throws: ``EventLoopError/closed``. Off the loop thread it traps (use ``callSoonThreadsafe(_:)``
+    ///   there).
     @discardableResult
     public func callSoon(_ callback: @escaping () throws -> Void) throws -> Handle {
         try checkUsable("callSoon")
@@ -253,52 +257,72 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     @inline(__always)
     @discardableResult
     func enqueueCallback(_ callback: @escaping () throws -> Void) -> UInt64 {
+        admitArrivals()
         nextSequence &+= 1
         ready.append(.callback(sequence: nextSequence, body: callback))
         return nextSequence
     }
 
-    /// Schedules `callback` from any thread; it joins the loop's FIFO when it arrives and wakes a loop
-    /// blocked in its poll (asyncio's `call_soon_threadsafe`).
+    /// Moves what other threads submitted into the ready FIFO before the loop thread appends to it, so
+    /// that a thread-safe callback takes its place when it arrives: one submitted before (in the
+    /// happens-before sense) a `callSoon` on the loop runs before that callback, as asyncio's
+    /// `call_soon_threadsafe` appends to the ready queue at once. The common case costs one relaxed load.
+    @inline(__always)
+    func admitArrivals() {
+        if _slowPath(inbox.mayHaveItems) { inbox.drain(into: &ready) }
+    }
+
+    /// Schedules `callback` from any thread (asyncio's `call_soon_threadsafe`): it takes its place in the
+    /// ready FIFO when it is submitted — at once on the loop thread; from another thread, when it
+    /// arrives, ahead of anything the loop schedules afterwards — and wakes a loop blocked in its poll.
     /// - Throws: ``EventLoopError/closed`` once the loop is closed.
     @discardableResult
     public func callSoonThreadsafe(_ callback: @escaping @Sendable () throws -> Void) throws -> Handle {
         let flag = SharedCancellation()
-        guard inbox.push(.callback(flag, ExecutionContext.bindSendable(callback))) else { throw EventLoopError.closed }
+        if isOnLoopThread {
+            if isClosed { throw EventLoopError.closed }
+            admitArrivals()
+            ready.append(.shared(flag, body: ExecutionContext.bindSendable(callback)))
+        } else {
+            guard inbox.push(.callback(flag, ExecutionContext.bindSendable(callback))) else { throw EventLoopError.closed }
+        }
         return Handle(storage: .shared(flag))
     }
 
     /// Schedules `callback` to run once `delay` has passed on the loop's clock (asyncio's `call_later`).
-    /// Timers never fire early against ``time()``; equal deadlines fire in scheduling order.
+    /// Timers never fire early against ``time()``; equal deadlines fire in scheduling order. A negative
+    /// delay is a deadline in the past: the timer is due at once, and overdue timers still fire in
+    /// deadline order (`callLater(-1, a)` then `callLater(-2, b)` runs `b` first, as asyncio).
     @discardableResult
     public func callLater(_ delay: Duration, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callLater")
-        return scheduleTimer(at: nowNanoseconds &+ delay.clampedNanoseconds, ExecutionContext.bind(callback))
+        return scheduleTimer(at: deadline(after: delay.signedNanoseconds), ExecutionContext.bind(callback))
     }
 
     /// Schedules `callback` to run once `seconds` have passed (asyncio's `call_later(delay, cb)`).
     @discardableResult
     public func callLater(_ seconds: Double, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callLater")
-        return scheduleTimer(at: nowNanoseconds &+ nanoseconds(fromSeconds: seconds), ExecutionContext.bind(callback))
+        return scheduleTimer(at: deadline(after: signedNanoseconds(fromSeconds: seconds)), ExecutionContext.bind(callback))
     }
 
-    /// Schedules `callback` at `when`, in seconds of ``time()`` (asyncio's `call_at`).
+    /// Schedules `callback` at `when`, in seconds of ``time()`` (asyncio's `call_at`); a moment in the
+    /// past is due at once, ordered by `when` with other overdue timers.
     @discardableResult
     public func callAt(_ when: Double, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callAt")
-        return scheduleTimer(at: nanoseconds(fromSeconds: when), ExecutionContext.bind(callback))
+        return scheduleTimer(at: signedNanoseconds(fromSeconds: when), ExecutionContext.bind(callback))
     }
 
     /// Schedules `callback` at `instant` of the loop's ``clock``.
     @discardableResult
     public func callAt(_ instant: LoopClock.Instant, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callAt")
-        return scheduleTimer(at: instant.nanoseconds, ExecutionContext.bind(callback))
+        return scheduleTimer(at: Int64(clamping: instant.nanoseconds), ExecutionContext.bind(callback))
     }
 
-    /// Loop-thread fast path for timers: no checks.
-    func scheduleTimer(at deadline: UInt64, _ callback: @escaping () throws -> Void) -> TimerHandle {
+    /// Loop-thread fast path for timers: no checks. `deadline` is in signed nanoseconds of the clock.
+    func scheduleTimer(at deadline: Int64, _ callback: @escaping () throws -> Void) -> TimerHandle {
         nextTimerSequence &+= 1
         let handle = TimerHandle(loop: self, deadline: deadline, sequence: nextTimerSequence, body: callback)
         timers.insert(TimerEntry(deadline: deadline, sequence: nextTimerSequence, handle: handle))
@@ -320,7 +344,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// The deadline of the earliest live timer, dropping cancelled ones from the top.
-    func nextTimerDeadline() -> UInt64? {
+    func nextTimerDeadline() -> Int64? {
         while let deadline = timers.minDeadline {
             if !timers.minIsCancelled { return deadline }
             _ = timers.removeMin()
@@ -394,10 +418,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         } else if let deadline = nextTimerDeadline() {
             switch timeSource {
             case .monotonic:
-                let now = monotonicNanoseconds()
+                let now = Int64(clamping: monotonicNanoseconds())
                 // Round up to whole milliseconds: the poll never wakes before the deadline, and a timer
                 // due in under a millisecond waits one poll instead of spinning.
-                timeout = deadline <= now ? 0 : Int64((deadline - now + 999_999) / 1_000_000)
+                timeout = deadline <= now ? 0 : (deadline - now + 999_999) / 1_000_000
             case .virtual(let autoJump):
                 // Time jumps only when nothing is ready, counting I/O that already arrived: poll it
                 // first, so a delivered signal or read is never overtaken by a later timer.
@@ -406,11 +430,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                     if !inbox.isEmpty { inbox.drain(into: &ready) }
                     if !ready.isEmpty || !yieldedTasks.isEmpty { timeout = 0; break }
                 }
+                let due = UInt64(max(0, deadline))
                 if let limit = timeLimit {
-                    virtualNow = max(virtualNow, min(deadline, limit))
+                    virtualNow = max(virtualNow, min(due, limit))
                     timeout = 0
                 } else if autoJump {
-                    virtualNow = max(virtualNow, deadline)
+                    virtualNow = max(virtualNow, due)
                     timeout = 0
                 }
             }
@@ -419,9 +444,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }
         poll(timeoutMilliseconds: timeout)
         if ambientContextStorage != nil { ambientContextStorage = nil }  // I/O callbacks' context
+        // What arrived from other threads during the poll is ready before the timers that fell due
+        // (asyncio's call_soon_threadsafe appends to the ready queue when it is called).
+        if !inbox.isEmpty { inbox.drain(into: &ready) }
 
         if !timers.isEmpty {
-            let now = nowNanoseconds
+            let now = nowDeadline
             while let deadline = timers.minDeadline, deadline <= now {
                 let top = timers.removeMin()
                 if top.handle.cancelled {
@@ -432,7 +460,6 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 }
             }
         }
-        if !inbox.isEmpty { inbox.drain(into: &ready) }
 
         var count = ready.count
         if stepObserverStorage != nil || debugEnabled {

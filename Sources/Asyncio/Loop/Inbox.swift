@@ -2,9 +2,10 @@ import CLibUV
 import Synchronization
 
 /// The loop's only cross-thread entry: callbacks and jobs sent from other threads wait here, under one
-/// mutex, until the loop moves them into its ready FIFO at the start of its next iteration (so they
-/// join the same FIFO as `callSoon` callbacks, in arrival order). The first item of a batch wakes the
-/// loop with one `uv_async_send`; later items of the same batch make no syscall.
+/// mutex, until the loop moves them into its ready FIFO: at each iteration's start and after its poll,
+/// and before the loop thread itself appends to the FIFO (so they join the same FIFO as `callSoon`
+/// callbacks, in arrival order). The first item of a batch wakes the loop with one `uv_async_send`;
+/// later items of the same batch make no syscall.
 final class Inbox: Sendable {
     /// What may cross threads: a thread-safe callback or a task job.
     enum Item: Sendable {
@@ -49,8 +50,13 @@ final class Inbox: Sendable {
         }
     }
 
-    /// Whether anything is waiting: one relaxed load, checked by the loop each iteration.
+    /// Whether anything is waiting, checked by the loop each iteration.
     @inline(__always) var isEmpty: Bool { !hasItems.load(ordering: .acquiring) }
+
+    /// Whether something may be waiting: one relaxed load, for the loop thread's hot paths. Enough to
+    /// see every push that happened before the caller's point (the flag is only cleared by the loop's
+    /// own drain); the items themselves are read under the lock by ``drain(into:)``.
+    @inline(__always) var mayHaveItems: Bool { hasItems.load(ordering: .relaxed) }
 
     /// Moves every waiting item to `ready`, in arrival order.
     func drain(into ready: inout some RangeReplaceableCollection<ReadyItem>) {

@@ -16,6 +16,7 @@ public struct LoopClock: Clock, Sendable {
         /// The instant as seconds, the unit of ``EventLoop/time()``.
         public var seconds: Double { Double(nanoseconds) / 1e9 }
 
+        /// The instant `duration` later (earlier if it is negative, but never before the clock's origin).
         public func advanced(by duration: Duration) -> Instant {
             let (seconds, attoseconds) = duration.components
             let delta = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
@@ -24,6 +25,7 @@ public struct LoopClock: Clock, Sendable {
             return Instant(nanoseconds: magnitude > nanoseconds ? 0 : nanoseconds - magnitude)
         }
 
+        /// The time from this instant to `other`: negative if `other` is earlier.
         public func duration(to other: Instant) -> Duration {
             if other.nanoseconds >= nanoseconds { return .nanoseconds(Int64(other.nanoseconds - nanoseconds)) }
             return .nanoseconds(-Int64(nanoseconds - other.nanoseconds))
@@ -40,6 +42,7 @@ public struct LoopClock: Clock, Sendable {
     /// The clock of `loop`.
     public init(loop: EventLoop) { self.loop = loop }
 
+    /// The loop's current time (``EventLoop/time()`` as an instant). Safe from any thread.
     public var now: Instant { Instant(nanoseconds: loop.nowNanoseconds) }
 
     /// One nanosecond: instants are read from `CLOCK_MONOTONIC` (or the virtual clock).

@@ -8,7 +8,7 @@ extension EventLoop {
         var lines = ["\(self)"]
         lines.append("ready: \(ready.count) item(s); timers: \(timers.unordered.filter { !$0.handle.cancelled }.count) live")
         if let next = timers.unordered.filter({ !$0.handle.cancelled }).min() {
-            lines.append("next timer due in \(Double(Int64(next.deadline) - Int64(nowNanoseconds)) / 1e9) s")
+            lines.append("next timer due in \(Double(next.deadline - nowDeadline) / 1e9) s")
         }
         if !isClosed {
             var counts: [String: Int] = [:]

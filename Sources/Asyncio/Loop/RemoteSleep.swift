@@ -30,7 +30,7 @@ final class RemoteSleep: Sendable {
                 if cancelledAlready { return continuation.resume(throwing: CancelledError()) }
                 do {
                     try loop.callSoonThreadsafe { [self] in
-                        timer = loop.scheduleTimer(at: deadline) { [self] in finish(nil) }
+                        timer = loop.scheduleTimer(at: Int64(clamping: deadline)) { [self] in finish(nil) }
                     }
                 } catch {
                     finish(error)

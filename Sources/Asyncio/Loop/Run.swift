@@ -11,12 +11,15 @@ import Glibc
 /// This blocks the calling thread: call it from synchronous code (`main`, a command-line tool). From
 /// async code use the `async` overload, which runs the loop on a thread of its own. A loop blocking the
 /// main thread starves `MainActor`: a `MainActor` hop from loop code never completes.
-/// - Parameter debug: turns on the loop's debug mode (see ``EventLoop/debug``); `nil` reads the
-///   `ASYNCIO_DEBUG` environment variable.
 ///
 /// On the main thread it handles `SIGINT` as asyncio's runner does: the first Ctrl+C cancels `main`
 /// (so it can shut down gracefully, and `run` throws ``CancelledError``), a second one ends the process
 /// at once.
+/// - Parameters:
+///   - debug: turns on the loop's debug mode (see ``EventLoop/debug``); `nil` reads the
+///     `ASYNCIO_DEBUG` environment variable.
+///   - main: the body of the main task (asyncio's `main()` coroutine); it runs on the loop's thread,
+///     which is the calling thread.
 public func run<T>(debug: Bool? = nil, _ main: sending @escaping () async throws -> T) throws -> T {
     let loop = try EventLoop()
     if let debug { loop.debug = debug }
@@ -47,6 +50,10 @@ func isMainThread() -> Bool {
 /// Runs `main` on a new event loop on a new thread of its own, and awaits its result: the form of
 /// `asyncio.run` for async callers (tests, `@main` async programs, code on `MainActor`). It never blocks
 /// a Swift concurrency pool thread. Cancelling the awaiting task cancels `main`.
+/// - Parameters:
+///   - debug: turns on the loop's debug mode (see ``EventLoop/debug``); `nil` reads the
+///     `ASYNCIO_DEBUG` environment variable.
+///   - main: the body of the main task; it runs on the new loop's thread.
 public func run<T: Sendable>(debug: Bool? = nil, _ main: @escaping @Sendable () async throws -> T) async throws -> T {
     let link = LoopLink()
     return try await withTaskCancellationHandler {

@@ -77,13 +77,18 @@ public final class ConcurrentFuture<Value: Sendable>: Sendable {
         }
     }
 
-    /// Cancels the work (its task on the loop); safe from any thread.
+    /// Cancels the work, safe from any thread: as Python's `concurrent.futures.Future.cancel()`, this
+    /// handle ends cancelled at once (``result(timeout:)`` and ``value`` throw ``CancelledError``
+    /// without waiting), and the task on the loop is cancelled through the loop's inbox. Does nothing
+    /// once the work finished.
     public func cancel() {
         let cancelTask = state.withLock { s -> (@Sendable () -> Void)? in
+            guard s.outcome == nil else { return nil }
             s.cancelRequested = true
             return s.cancelTask
         }
         cancelTask?()
+        complete(.failure(CancelledError()))
     }
 }
 

@@ -20,8 +20,8 @@ extension EventLoop {
     /// Submits blocking `work` to a thread pool and returns a future for its result at once — what
     /// asyncio's `loop.run_in_executor` returns. Await it, gather many (``gather(_:)-([Future<T>])``),
     /// or add done callbacks. Cancelling the future drops the result; the call itself runs to its end.
-    /// - Throws: ``ExecutorShutDownError`` if the pool was shut down, ``EventLoopError/closed``,
-    ///   ``EventLoopError/wrongThread(_:)``.
+    /// - Throws: ``ExecutorShutDownError`` if the pool was shut down, ``EventLoopError/closed``.
+    ///   Off the loop thread it traps.
     public func runInExecutorFuture<T: Sendable>(
         _ executor: ThreadPoolExecutor? = nil, _ work: @escaping @Sendable () throws -> T
     ) throws -> Future<T> {

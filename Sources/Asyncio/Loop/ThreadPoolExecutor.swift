@@ -131,6 +131,7 @@ final class Monitor<State>: @unchecked Sendable {
 
 /// Work submitted to a ``ThreadPoolExecutor`` that was shut down.
 public struct ExecutorShutDownError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Creates the error.
     public init() {}
     public var description: String { "cannot schedule new work after shutdown" }
 }

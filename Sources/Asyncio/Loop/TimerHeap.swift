@@ -1,6 +1,8 @@
-/// A timer in the loop's heap, ordered by deadline and then by scheduling order.
+/// A timer in the loop's heap, ordered by deadline and then by scheduling order. Deadlines are signed
+/// nanoseconds of the loop's clock: a delay in the past gives a deadline before now, still ordered
+/// (`callLater(-2)` fires before `callLater(-1)`, as asyncio's `call_later` with negative delays).
 struct TimerEntry: Comparable {
-    let deadline: UInt64
+    let deadline: Int64
     let sequence: UInt64
     let handle: TimerHandle
 
@@ -24,7 +26,7 @@ struct TimerHeap {
     var isEmpty: Bool { unordered.isEmpty }
 
     /// The earliest deadline, or nil when there is no timer.
-    var minDeadline: UInt64? { unordered.isEmpty ? nil : unordered[0].deadline }
+    var minDeadline: Int64? { unordered.isEmpty ? nil : unordered[0].deadline }
 
     /// Whether the earliest timer was cancelled (false when there is none).
     var minIsCancelled: Bool { !unordered.isEmpty && unordered[0].handle.cancelled }

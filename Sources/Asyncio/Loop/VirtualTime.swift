@@ -87,7 +87,7 @@ extension EventLoop {
     private func hasWorkDue(by deadline: UInt64) -> Bool {
         if hasReadyWork || !yieldedTasks.isEmpty { return true }
         guard let next = nextTimerDeadline() else { return false }
-        return next <= deadline
+        return next <= Int64(clamping: deadline)
     }
 }
 

@@ -3,7 +3,7 @@
 public struct ExceptionGroup: Error, CustomStringConvertible, @unchecked Sendable {
     /// What produced the errors.
     public var message: String
-    /// The errors, in the order they happened.
+    /// The errors: for a task group, the children's in the order they failed, then the body's.
     public var errors: [any Error]
 
     /// Creates a group.

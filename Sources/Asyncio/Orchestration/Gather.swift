@@ -2,8 +2,9 @@ extension EventLoop {
     /// Waits for every task and returns their results in argument order (asyncio's `gather`).
     ///
     /// The first error (in completion order) is thrown as soon as it happens and the other tasks keep
-    /// running, as in asyncio. Cancelling the gathering task cancels every task. Tasks that already
-    /// finished are fine.
+    /// running, as in asyncio. Cancelling the gathering task cancels every task and throws
+    /// ``CancelledError`` once one of them has ended cancelled (or all have ended), as asyncio's
+    /// gathering future. Tasks that already finished are fine.
     nonisolated(nonsending) public func gather<T>(_ tasks: [LoopTask<T>]) async throws -> [T] {
         try await gather(futures: tasks.map(\.future)) { for task in tasks { task.cancel() } }
     }
@@ -17,18 +18,31 @@ extension EventLoop {
 
     nonisolated(nonsending) private func gather<T>(futures: [Future<T>], onCancel: @escaping () -> Void) async throws -> [T] {
         try checkUsable("gather")
+        preconditionOwns(futures.lazy.map(\.loop), "gather")
         var firstFailure: (any Error)?
         if futures.contains(where: { !$0.isDone }) {
             var remaining = futures.count
-            try await suspend("gather") { waiter in
-                // One callback shared by every future (it is given the future): no allocation per future.
-                let onEach: (AnyObject) -> Void = { done in
-                    remaining -= 1
-                    if let error = unsafeDowncast(done, to: Future<T>.self).failure, firstFailure == nil { firstFailure = error }
-                    if firstFailure != nil || remaining == 0 { waiter.resume() }
+            do {
+                try await suspend("gather") { waiter in
+                    // One callback shared by every future (it is given the future): no allocation per future.
+                    let onEach: (AnyObject) -> Void = { done in
+                        remaining -= 1
+                        if let error = unsafeDowncast(done, to: Future<T>.self).failure, firstFailure == nil { firstFailure = error }
+                        if firstFailure != nil || remaining == 0 { waiter.resume() }
+                    }
+                    for future in futures { future.onDone(onEach) }
+                    waiter.onCancel = onCancel
                 }
-                for future in futures { future.onDone(onEach) }
-                waiter.onCancel = onCancel
+            } catch let cancelled as CancelledError {
+                // As asyncio's gathering future: cancelled, it ends once a child has ended cancelled
+                // (or every child has ended), so the children's cancellation has happened first.
+                let settled = { futures.contains(where: \.isCancelled) || futures.allSatisfy(\.isDone) }
+                if !settled() {
+                    try await suspendIgnoringCancellation("gather") { waiter in
+                        for future in futures where !future.isDone { future.onDone { _ in if settled() { waiter.resume() } } }
+                    }
+                }
+                throw cancelled
             }
         }
         if let firstFailure { throw firstFailure }
@@ -38,7 +52,8 @@ extension EventLoop {
     /// Runs each operation as a task on this loop and gathers their results in order; see
     /// ``gather(_:)-([LoopTask<T>])``.
     nonisolated(nonsending) public func gather<T>(_ operations: [() async throws -> T]) async throws -> [T] {
-        try await gather(operations.map { try createTask(confined: UncheckedBox($0)) })
+        try checkUsable("gather")
+        return try await gather(operations.map { try createTask(confined: UncheckedBox($0)) })
     }
 
     /// Runs operations of different result types as tasks and returns their results as a tuple
@@ -46,7 +61,8 @@ extension EventLoop {
     nonisolated(nonsending) public func gather<each T>(
         _ operations: repeat @escaping () async throws -> each T
     ) async throws -> (repeat each T) {
-        try await gatherTasks(repeat try createTask(confined: UncheckedBox(each operations)))
+        try checkUsable("gather")
+        return try await gatherTasks(repeat try createTask(confined: UncheckedBox(each operations)))
     }
 
     /// Starts a task from an operation that, like the task, stays on this loop's thread (the caller
@@ -66,21 +82,24 @@ extension EventLoop {
             remaining -= 1
             if let failure, firstFailure == nil { firstFailure = failure }
             return firstFailure != nil || remaining == 0
-        }, onCancel: { for task in all { task.cancel(message: nil) } })
+        }, onCancel: { for task in all { task.cancel(message: nil) } },
+           settledAfterCancel: { all.contains(where: \.isCancelled) || all.allSatisfy(\.isDone) })
         if let firstFailure { throw firstFailure }
         return (repeat try (each tasks).result())
     }
 
     /// Waits for every task and returns every outcome, errors included, in argument order (asyncio's
-    /// `gather(..., return_exceptions=True)`). Cancelling the gathering task cancels every task.
+    /// `gather(..., return_exceptions=True)`). Cancelling the gathering task cancels every task and
+    /// throws ``CancelledError`` once all of them have ended.
     nonisolated(nonsending) public func gatherResults<T>(_ tasks: [LoopTask<T>]) async throws -> [Result<T, any Error>] {
-        try checkUsable("gather")
+        try checkUsable("gatherResults")
+        preconditionOwns(tasks.lazy.map(\.loop), "gatherResults")
         if tasks.contains(where: { !$0.isDone }) {
             var remaining = tasks.count
             try await waitForTasks(tasks, "gather", until: { _ in
                 remaining -= 1
                 return remaining == 0
-            }, onCancel: { for task in tasks { task.cancel() } })
+            }, onCancel: { for task in tasks { task.cancel() } }, settledAfterCancel: { tasks.allSatisfy(\.isDone) })
         }
         return tasks.map { $0.future.outcome ?? .failure(InvalidStateError("task not done")) }
     }
@@ -89,7 +108,8 @@ extension EventLoop {
     nonisolated(nonsending) public func gatherResults<T>(
         _ operations: [() async throws -> T]
     ) async throws -> [Result<T, any Error>] {
-        try await gatherResults(operations.map { try createTask(confined: UncheckedBox($0)) })
+        try checkUsable("gatherResults")
+        return try await gatherResults(operations.map { try createTask(confined: UncheckedBox($0)) })
     }
 }
 
@@ -110,4 +130,22 @@ nonisolated(nonsending) public func gather<each T>(
 ) async throws -> (repeat each T) {
     let loop = try EventLoop.running()
     return try await loop.gatherTasks(repeat try loop.createTask(confined: UncheckedBox(each operations)))
+}
+
+/// ``EventLoop/gather(_:)-([Future<T>])`` on the running loop.
+nonisolated(nonsending) public func gather<T>(_ futures: [Future<T>]) async throws -> [T] {
+    try await EventLoop.running().gather(futures)
+}
+
+/// ``EventLoop/gatherResults(_:)-([LoopTask<T>])`` on the running loop (asyncio's
+/// `gather(..., return_exceptions=True)`).
+nonisolated(nonsending) public func gatherResults<T>(_ tasks: [LoopTask<T>]) async throws -> [Result<T, any Error>] {
+    try await EventLoop.running().gatherResults(tasks)
+}
+
+/// ``EventLoop/gatherResults(_:)-([()->T])`` on the running loop.
+nonisolated(nonsending) public func gatherResults<T>(
+    _ operations: [() async throws -> T]
+) async throws -> [Result<T, any Error>] {
+    try await EventLoop.running().gatherResults(operations)
 }

@@ -1,5 +1,6 @@
 /// The group handed to the body of ``EventLoop/taskGroup(_:)`` (asyncio's `TaskGroup`): start children
-/// with ``createTask(name:_:)``. Loop-confined, hence `@unchecked Sendable`.
+/// with ``createTask(name:_:)``. Loop-confined: ``createTask(name:_:)`` from another thread traps
+/// naming the call. Hence `@unchecked Sendable`.
 public final class LoopTaskGroup: @unchecked Sendable {
     private enum State { case open, shuttingDown, finished }
 
@@ -17,6 +18,7 @@ public final class LoopTaskGroup: @unchecked Sendable {
     /// - Throws: ``TaskGroupClosedError`` once the group finished or is shutting down after a failure.
     @discardableResult
     public func createTask<T>(name: String? = nil, _ body: sending @escaping () async throws -> T) throws -> LoopTask<T> {
+        loop.preconditionOnLoopThread("LoopTaskGroup.createTask")
         switch state {
         case .finished: throw TaskGroupClosedError(reason: "finished")
         case .shuttingDown: throw TaskGroupClosedError(reason: "shutting down")
@@ -36,12 +38,13 @@ public final class LoopTaskGroup: @unchecked Sendable {
         return task
     }
 
-    /// First failure: cancel the body and every other child.
+    /// First failure: cancel every other child, then the body (asyncio's order, so the children's
+    /// cancellations run first).
     func abort() {
         guard state == .open else { return }
         state = .shuttingDown
-        cancelBody()
         cancelChildren()
+        cancelBody()
     }
 
     func cancelChildren() {
@@ -75,7 +78,8 @@ extension EventLoop {
     /// done.
     ///
     /// When a child fails, the body and the other children are cancelled, all are awaited, and every
-    /// error (cancellations aside) is thrown together as an ``ExceptionGroup``. Cancelling the calling
+    /// error (cancellations aside) is thrown together as an ``ExceptionGroup``: the children's errors in
+    /// the order they failed, then the body's (asyncio's order). Cancelling the calling
     /// task cancels the body and the children; it throws ``CancelledError`` once they finished (or the
     /// ``ExceptionGroup`` if some failed). `body` runs as a child Swift task on this loop (it inherits
     /// task-locals) so that the group can cancel it without cancelling the caller for good.
@@ -93,22 +97,18 @@ extension EventLoop {
             bodyTask.cancel()
         }
         if Task.isCancelled { callerCancelled = true }
+        var bodyError: (any Error)?
         if case .failure(let error) = outcome, !error.isCancellation {
-            group.errorsFromBody(error)
+            bodyError = error
+            group.abort()
         }
         if callerCancelled { group.cancelChildren() }
         if await group.waitForChildren() { callerCancelled = true }
-        if !group.errors.isEmpty { throw ExceptionGroup("unhandled errors in a TaskGroup", group.errors) }
+        // As asyncio: the children's errors in the order they failed, the body's last.
+        let errors = group.errors + (bodyError.map { [$0] } ?? [])
+        if !errors.isEmpty { throw ExceptionGroup("unhandled errors in a TaskGroup", errors) }
         if callerCancelled { throw TaskContext.cancellation() }
         return try outcome.get()
-    }
-}
-
-extension LoopTaskGroup {
-    /// The body itself failed: that error joins the group's and the children are cancelled.
-    func errorsFromBody(_ error: any Error) {
-        errors.insert(error, at: 0)
-        abort()
     }
 }
 

@@ -1,26 +1,37 @@
 /// The scope of a running ``withTimeout(_:_:)`` / ``withDeadline(_:_:)`` (asyncio's `Timeout` object):
-/// query or move its deadline while inside. Loop-confined, hence `@unchecked Sendable`.
+/// query or move its deadline while inside. Loop-confined: every member used from another thread traps
+/// naming the call. Hence `@unchecked Sendable`.
 public final class TimeoutScope: @unchecked Sendable {
     let loop: EventLoop
     private var timer: TimerHandle?
     private var onExpiry: (() -> Void)?
+    private(set) var hasExpired = false
+    private var currentDeadline: LoopClock.Instant?
+
     /// Whether the deadline passed and the body was cancelled because of it (asyncio's `expired()`).
-    public private(set) var expired = false
+    public var expired: Bool {
+        loop.preconditionOnLoopThread("TimeoutScope.expired")
+        return hasExpired
+    }
     /// The deadline as an instant of the loop's clock, or nil for none (asyncio's `when()`).
-    public private(set) var deadline: LoopClock.Instant?
+    public var deadline: LoopClock.Instant? {
+        loop.preconditionOnLoopThread("TimeoutScope.deadline")
+        return currentDeadline
+    }
 
     init(loop: EventLoop) { self.loop = loop }
 
     /// Moves the deadline (nil: no deadline), like asyncio's `reschedule(when)`. A deadline already in
     /// the past expires on the next loop iteration.
     public func reschedule(to newDeadline: LoopClock.Instant?) {
-        precondition(!expired, "cannot reschedule a timeout that already expired")
+        loop.preconditionOnLoopThread("TimeoutScope.reschedule")
+        precondition(!hasExpired, "cannot reschedule a timeout that already expired")
         timer?.cancel()
         timer = nil
-        deadline = newDeadline
+        currentDeadline = newDeadline
         if let newDeadline {
-            timer = loop.scheduleTimer(at: newDeadline.nanoseconds) { [self] in
-                expired = true
+            timer = loop.scheduleTimer(at: Int64(clamping: newDeadline.nanoseconds)) { [self] in
+                hasExpired = true
                 onExpiry?()
             }
         }
@@ -28,6 +39,7 @@ public final class TimeoutScope: @unchecked Sendable {
 
     /// Moves the deadline to `delay` from now.
     public func reschedule(after delay: Duration) {
+        loop.preconditionOnLoopThread("TimeoutScope.reschedule")
         reschedule(to: loop.clock.now.advanced(by: delay))
     }
 
@@ -55,14 +67,15 @@ extension EventLoop {
     nonisolated(nonsending) public func withTimeout<T: Sendable>(
         _ delay: Duration?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
     ) async throws -> T {
-        try await withDeadline(delay.map { clock.now.advanced(by: $0) }, body)
+        try checkUsable("withTimeout")
+        return try await withDeadline(delay.map { clock.now.advanced(by: $0) }, body)
     }
 
     /// Runs `body` until `deadline` (asyncio's `asyncio.timeout_at(when)`); see ``withTimeout(_:_:)``.
     nonisolated(nonsending) public func withDeadline<T: Sendable>(
         _ deadline: LoopClock.Instant?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
     ) async throws -> T {
-        try checkUsable("withTimeout")
+        try checkUsable("withDeadline")
         let scope = TimeoutScope(loop: self)
         let child = Task(executorPreference: self) { try await body(scope) }
         scope.arm(deadline) { child.cancel() }
@@ -75,7 +88,7 @@ extension EventLoop {
         switch outcome {
         case .success(let value):
             return value
-        case .failure(let error) where error.isCancellation && scope.expired && !Task.isCancelled:
+        case .failure(let error) where error.isCancellation && scope.hasExpired && !Task.isCancelled:
             throw TimeoutError()
         case .failure(let error):
             throw error
@@ -83,29 +96,71 @@ extension EventLoop {
     }
 
     /// Runs `body` and returns its result, or cancels it and throws ``TimeoutError`` after `timeout`
-    /// (asyncio's `wait_for(coro, timeout)`); nil waits forever. See ``withTimeout(_:_:)``.
+    /// (asyncio's `wait_for(coro, timeout)`); nil waits forever. See ``withTimeout(_:_:)``. A zero or
+    /// negative timeout throws ``TimeoutError`` at once and `body` never starts (asyncio 3.12+).
     nonisolated(nonsending) public func waitFor<T: Sendable>(
         timeout: Duration?, _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withTimeout(timeout) { _ in try await body() }
-    }
-
-    /// Waits for `task`; after `timeout` cancels it, waits until it has finished, and throws
-    /// ``TimeoutError`` (asyncio's `wait_for(task, timeout)`).
-    nonisolated(nonsending) public func waitFor<T>(_ task: LoopTask<T>, timeout: Duration?) async throws -> T {
-        do {
-            try await withTimeout(timeout) { _ in try await task.waitDone() }
-        } catch is TimeoutError {
-            task.cancel()
-            if !task.isDone {
-                try await suspendIgnoringCancellation("waitFor") { waiter in
-                    task.future.addDoneCallback { _ in waiter.resume() }
-                }
-            }
-            if case .success(let value)? = task.future.outcome { return value }  // finished in time after all
+        try checkUsable("waitFor")
+        if let timeout, timeout <= .zero {
             throw TimeoutError()
         }
+        return try await withTimeout(timeout) { _ in try await body() }
+    }
+
+    /// Waits for `task` (asyncio's `wait_for(task, timeout)`): after `timeout` cancels it, waits until
+    /// it has finished, and throws ``TimeoutError`` — unless it finished with a value after all (that
+    /// value is returned) or with another error (that error is thrown). Cancelling the waiting task
+    /// cancels `task` too, and likewise waits for it to end before throwing ``CancelledError`` (or
+    /// returning the value it still produced). A zero or negative timeout does not wait: a done task
+    /// gives its result, a pending one is cancelled at once (and awaited, as above).
+    nonisolated(nonsending) public func waitFor<T>(_ task: LoopTask<T>, timeout: Duration?) async throws -> T {
+        try checkUsable("waitFor")
+        preconditionOwns(CollectionOfOne(task.loop), "waitFor")
+        if let timeout, timeout <= .zero {
+            if task.isDone { return try task.result() }
+            task.cancel()
+            return try await resultAfterTimeout(of: task)
+        }
+        do {
+            try await withTimeout(timeout) { [self] _ in
+                do {
+                    try await task.waitDone()
+                } catch let error as CancelledError {
+                    // The timeout, or the caller's cancellation: cancel the task and wait for it to end,
+                    // as asyncio's `await task` inside the timeout does. A value it still produced wins.
+                    task.cancel(message: error.message)
+                    if !task.isDone {
+                        try await suspendIgnoringCancellation("waitFor") { waiter in
+                            task.future.addDoneCallback { _ in waiter.resume() }
+                        }
+                    }
+                    switch task.future.outcome {
+                    case .success?: return
+                    case .failure(let failure)? where !failure.isCancellation: throw failure
+                    default: throw error
+                    }
+                }
+            }
+        } catch is TimeoutError {
+            return try await resultAfterTimeout(of: task)
+        }
         return try task.result()
+    }
+
+    /// Waits (ignoring cancellation) for a task the timeout cancelled; its value if it still produced
+    /// one, its error if it failed otherwise, ``TimeoutError`` if it ended cancelled.
+    nonisolated(nonsending) private func resultAfterTimeout<T>(of task: LoopTask<T>) async throws -> T {
+        if !task.isDone {
+            try await suspendIgnoringCancellation("waitFor") { waiter in
+                task.future.addDoneCallback { _ in waiter.resume() }
+            }
+        }
+        switch task.future.outcome {
+        case .success(let value)?: return value
+        case .failure(let error)? where !error.isCancellation: throw error
+        default: throw TimeoutError()
+        }
     }
 }
 
@@ -114,6 +169,18 @@ nonisolated(nonsending) public func withTimeout<T: Sendable>(
     _ delay: Duration?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
 ) async throws -> T {
     try await EventLoop.running().withTimeout(delay, body)
+}
+
+/// ``EventLoop/withDeadline(_:_:)`` on the running loop (asyncio's `asyncio.timeout_at`).
+nonisolated(nonsending) public func withDeadline<T: Sendable>(
+    _ deadline: LoopClock.Instant?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
+) async throws -> T {
+    try await EventLoop.running().withDeadline(deadline, body)
+}
+
+/// ``EventLoop/waitFor(_:timeout:)`` on the running loop (asyncio's `asyncio.wait_for(task, timeout)`).
+nonisolated(nonsending) public func waitFor<T>(_ task: LoopTask<T>, timeout: Duration?) async throws -> T {
+    try await EventLoop.running().waitFor(task, timeout: timeout)
 }
 
 /// ``EventLoop/waitFor(timeout:_:)`` on the running loop (asyncio's `asyncio.wait_for`).

@@ -16,6 +16,7 @@ extension EventLoop {
         _ tasks: [LoopTask<T>], timeout: Duration? = nil, returnWhen: ReturnWhen = .allCompleted
     ) async throws -> (done: [LoopTask<T>], pending: [LoopTask<T>]) {
         try checkUsable("wait")
+        preconditionOwns(tasks.lazy.map(\.loop), "wait")
         func satisfied() -> Bool {
             switch returnWhen {
             case .allCompleted: return tasks.allSatisfy(\.isDone)
@@ -32,7 +33,7 @@ extension EventLoop {
             try await suspend("wait") { waiter in
                 watchCompletion(of: tasks) { _, _ in if satisfied() { waiter.resume() } }
                 if let timeout {
-                    timer = scheduleTimer(at: nowNanoseconds &+ timeout.clampedNanoseconds) { waiter.resume() }
+                    timer = scheduleTimer(at: deadline(after: timeout.signedNanoseconds)) { waiter.resume() }
                 }
             }
             timer?.cancel()
@@ -45,6 +46,7 @@ extension EventLoop {
     /// throws ``TimeoutError`` once it passes with tasks still pending.
     public func asCompleted<T>(_ tasks: [LoopTask<T>], timeout: Duration? = nil) throws -> AsCompleted<T> {
         try checkUsable("asCompleted")
+        preconditionOwns(tasks.lazy.map(\.loop), "asCompleted")
         let finished = Queue<LoopTask<T>>()
         watchCompletion(of: tasks) { index, _ in try? finished.putNowait(tasks[index]) }
         let deadline = timeout.map { nowNanoseconds &+ $0.clampedNanoseconds }
@@ -54,17 +56,45 @@ extension EventLoop {
     /// Waits for `task` but, if the waiting task is cancelled, leaves `task` running (asyncio's
     /// `shield`): the wait throws ``CancelledError`` at once and `task` goes on.
     nonisolated(nonsending) public func shield<T>(_ task: LoopTask<T>) async throws -> T {
+        try checkUsable("shield")
+        preconditionOwns(CollectionOfOne(task.loop), "shield")
         try await task.waitDone()
         return try task.result()
     }
 
     /// Starts `operation` as a task and shields it; see ``shield(_:)``.
     nonisolated(nonsending) public func shield<T>(_ operation: sending @escaping () async throws -> T) async throws -> T {
-        try await shield(createTask(operation))
+        try checkUsable("shield")
+        return try await shield(createTask(operation))
     }
 }
 
+/// ``EventLoop/wait(_:timeout:returnWhen:)`` on the running loop (asyncio's `asyncio.wait`).
+nonisolated(nonsending) public func wait<T>(
+    _ tasks: [LoopTask<T>], timeout: Duration? = nil, returnWhen: ReturnWhen = .allCompleted
+) async throws -> (done: [LoopTask<T>], pending: [LoopTask<T>]) {
+    try await EventLoop.running().wait(tasks, timeout: timeout, returnWhen: returnWhen)
+}
+
+/// ``EventLoop/asCompleted(_:timeout:)`` on the running loop (asyncio's `asyncio.as_completed`).
+public func asCompleted<T>(_ tasks: [LoopTask<T>], timeout: Duration? = nil) throws -> AsCompleted<T> {
+    try EventLoop.running().asCompleted(tasks, timeout: timeout)
+}
+
+/// ``EventLoop/shield(_:)-(LoopTask<T>)`` on the running loop (asyncio's `asyncio.shield`).
+nonisolated(nonsending) public func shield<T>(_ task: LoopTask<T>) async throws -> T {
+    try await EventLoop.running().shield(task)
+}
+
+/// ``EventLoop/shield(_:)-(()->T)`` on the running loop.
+nonisolated(nonsending) public func shield<T>(_ operation: sending @escaping () async throws -> T) async throws -> T {
+    try await EventLoop.running().shield(operation)
+}
+
 /// The tasks of ``EventLoop/asCompleted(_:timeout:)`` in completion order.
+///
+/// Loop-confined: iterate it from a task of the loop that made it; `next()` from another thread traps
+/// naming the call (making an iterator touches nothing and is allowed anywhere).
 public struct AsCompleted<T>: AsyncSequence, @unchecked Sendable {
     let loop: EventLoop
     let finished: Queue<LoopTask<T>>
@@ -79,6 +109,7 @@ public struct AsCompleted<T>: AsyncSequence, @unchecked Sendable {
         var yielded = 0
 
         nonisolated(nonsending) public mutating func next() async throws -> LoopTask<T>? {
+            sequence.loop.preconditionOnLoopThread("AsCompleted.next")
             guard yielded < sequence.total else { return nil }
             let queue = sequence.finished
             let task: LoopTask<T>

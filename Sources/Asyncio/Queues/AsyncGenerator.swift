@@ -16,6 +16,10 @@
 /// producer is cancelled at its pending `yield`, like `aclose()`. The producer runs as a task on the
 /// consumer's loop; iterate from a task of that loop. Errors thrown by the producer reach the
 /// consumer's `next()`.
+///
+/// An iterator is loop-confined: its first `next()` binds it to the running loop (asyncio's
+/// `_LoopBoundMixin`); `next()` and `yield` from another thread or another loop trap naming the call.
+/// Creating the generator or an iterator touches no loop and is allowed anywhere.
 public struct AsyncGenerator<Element>: AsyncSequence, @unchecked Sendable {
     /// Hands one element to the consumer and waits until it asks for the next.
     public typealias Yield = (Element) async throws -> Void
@@ -45,7 +49,8 @@ public struct AsyncGenerator<Element>: AsyncSequence, @unchecked Sendable {
     }
 }
 
-/// The hand-over point between consumer and producer (loop-confined, hence `@unchecked Sendable`).
+/// The hand-over point between consumer and producer (loop-confined through its binding, hence
+/// `@unchecked Sendable`).
 final class GeneratorChannel<Element>: @unchecked Sendable {
     private let body: @Sendable (@escaping AsyncGenerator<Element>.Yield) async throws -> Void
     private var producer: LoopTask<Void>?
@@ -54,14 +59,16 @@ final class GeneratorChannel<Element>: @unchecked Sendable {
     private var offered: Element?
     private var finished = false
     private var failure: (any Error)?
+    /// Written once (the first `next()`), read by `next()` and `yield`; never accessed overlappingly.
+    @exclusivity(unchecked) private var binding = LoopBinding()
 
     init(body: @escaping @Sendable (@escaping AsyncGenerator<Element>.Yield) async throws -> Void) {
         self.body = body
     }
 
     nonisolated(nonsending) func next() async throws -> Element? {
+        let loop = binding.waitingLoop("AsyncGenerator.next")
         if finished { return try finish() }
-        let loop = try runningLoop("AsyncGenerator.next")
         do {
             try await loop.suspend("AsyncGenerator.next") { waiter in
                 consumerWaiter = waiter
@@ -99,7 +106,7 @@ final class GeneratorChannel<Element>: @unchecked Sendable {
 
     /// The producer's `yield`: offer `value`, wake the consumer, wait until it asks again.
     nonisolated(nonsending) private func produce(_ value: Element) async throws {
-        let loop = try runningLoop("AsyncGenerator.yield")
+        let loop = binding.waitingLoop("AsyncGenerator.yield")
         offered = value
         try await loop.suspend("AsyncGenerator.yield") { waiter in
             producerWaiter = waiter
@@ -108,8 +115,15 @@ final class GeneratorChannel<Element>: @unchecked Sendable {
         }
     }
 
+    /// Cancels the producer task. Called from a deinit, so possibly on another thread: then the
+    /// cancellation is handed to the producer's loop.
     func cancelProducer() {
-        producer?.cancel()
+        guard let producer else { return }
+        if producer.loop.isOnLoopThread {
+            producer.cancel()
+        } else {
+            _ = try? producer.loop.callSoonThreadsafe { producer.cancel() }
+        }
     }
 }
 

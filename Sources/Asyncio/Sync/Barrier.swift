@@ -3,7 +3,11 @@
 ///
 /// ``abort()`` breaks it (waiting and later tasks throw ``BrokenBarrierError``); ``reset()`` makes
 /// current waiters throw ``BrokenBarrierError`` and returns it to empty. A waiter cancelled before the
-/// round completes leaves it (the count goes back down). Loop-confined, hence `@unchecked Sendable`.
+/// round completes leaves it (the count goes back down).
+///
+/// Loop-confined: bound to the loop it is first used on (asyncio's `_LoopBoundMixin`), then usable
+/// only from that loop's thread; misuse (another thread, another loop) traps naming the call. Hence
+/// `@unchecked Sendable`.
 public final class Barrier: @unchecked Sendable, CustomStringConvertible {
     /// How many tasks each round needs.
     public let parties: Int
@@ -12,6 +16,8 @@ public final class Barrier: @unchecked Sendable, CustomStringConvertible {
     /// Counts completed (or reset) rounds, so a late cancellation cannot touch the next round's count.
     private var generation = 0
     private let waiters = WaitList()
+    /// Written once (the first use in a loop), read by every entry point; never accessed overlappingly.
+    @exclusivity(unchecked) private var binding = LoopBinding()
 
     /// Creates a barrier for `parties` tasks.
     /// - Precondition: `parties >= 1`.
@@ -21,17 +27,23 @@ public final class Barrier: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Tasks waiting in the current round (asyncio's `n_waiting`).
-    public var waitingCount: Int { arrived }
+    public var waitingCount: Int {
+        binding.check("Barrier.waitingCount")
+        return arrived
+    }
     /// Whether the barrier is broken.
-    public var isBroken: Bool { broken }
+    public var isBroken: Bool {
+        binding.check("Barrier.isBroken")
+        return broken
+    }
 
     /// Waits until `parties` tasks have arrived; returns this task's arrival index in the round
     /// (0 for the first, `parties - 1` for the last, which does not wait).
     /// - Throws: ``BrokenBarrierError`` if the barrier is or becomes broken or is reset;
     ///   ``CancelledError`` on cancellation.
     nonisolated(nonsending) public func wait() async throws -> Int {
+        let loop = binding.waitingLoop("Barrier.wait")
         if broken { throw BrokenBarrierError() }
-        let loop = try runningLoop("Barrier.wait")
         let index = arrived
         arrived += 1
         if arrived == parties {
@@ -52,6 +64,7 @@ public final class Barrier: @unchecked Sendable, CustomStringConvertible {
 
     /// Makes waiting tasks throw ``BrokenBarrierError`` and returns the barrier to its empty state.
     public func reset() {
+        binding.check("Barrier.reset")
         arrived = 0
         broken = false
         generation += 1
@@ -60,11 +73,15 @@ public final class Barrier: @unchecked Sendable, CustomStringConvertible {
 
     /// Breaks the barrier: waiting and later ``wait()`` calls throw ``BrokenBarrierError``.
     public func abort() {
+        binding.check("Barrier.abort")
         broken = true
         arrived = 0
         generation += 1
         waiters.failAll(BrokenBarrierError())
     }
 
-    public var description: String { "Barrier(parties: \(parties), waiting: \(arrived)\(broken ? ", broken" : ""))" }
+    public var description: String {
+        binding.check("Barrier.description")
+        return "Barrier(parties: \(parties), waiting: \(arrived)\(broken ? ", broken" : ""))"
+    }
 }

@@ -1,9 +1,22 @@
 /// A counter of permits (asyncio's `Semaphore`): ``acquire()`` takes one, waiting in FIFO order when
-/// none is left; ``release()`` gives one back, straight to the longest waiter if there is one.
-/// A waiter cancelled just after being handed a permit passes it on. Use ``withPermit(_:)`` in place of
-/// `async with semaphore:`. Loop-confined, hence `@unchecked Sendable`.
+/// none is left; ``release()`` gives one back and promises it to the longest waiter, if any.
+///
+/// As asyncio's: a waiter woken by `release()` keeps its turn until it runs — ``isLocked`` stays true
+/// and a newcomer queues behind it even if more permits came back meanwhile — and when it runs it
+/// wakes the next waiters while permits are left. A waiter cancelled after it was woken gives its
+/// permit back (to the next waiter). Use ``withPermit(_:)`` in place of `async with semaphore:`.
+/// Loop-confined: bound to the loop it is first used on (asyncio's `_LoopBoundMixin`), then usable
+/// only from that loop's thread; misuse (another thread, another loop) traps naming the call. Hence
+/// `@unchecked Sendable`.
 public class Semaphore: @unchecked Sendable, CustomStringConvertible {
+    /// Permits neither held nor promised to a woken waiter (asyncio's `_value`).
     private(set) var value: Int
+    /// Waiters woken by `release()` that have not run yet, each with a permit promised.
+    private var wokenWaiters = 0
+    /// Written once (the first use in a loop), read by every entry point; never accessed overlappingly.
+    @exclusivity(unchecked) final var binding = LoopBinding()
+    /// "Semaphore" or "BoundedSemaphore", for confinement messages (built only on the way to a trap).
+    final var typeName: String { "\(type(of: self))" }
     private let waiters = WaitList()
 
     /// Creates a semaphore with `value` permits.
@@ -13,33 +26,72 @@ public class Semaphore: @unchecked Sendable, CustomStringConvertible {
         self.value = value
     }
 
-    /// Whether no permit is available (asyncio's `locked()`).
-    public var isLocked: Bool { value == 0 }
+    /// Whether `acquire()` would wait (asyncio's `locked()`): no permit left, or tasks waiting or woken
+    /// and not yet run ahead of the caller.
+    public var isLocked: Bool {
+        binding.check("\(typeName).isLocked")
+        return isBusy
+    }
 
-    /// Permits available now.
-    public var available: Int { value }
+    private var isBusy: Bool { value == 0 || wokenWaiters > 0 || !waiters.isEmpty }
 
-    /// Takes a permit, waiting (FIFO) while none is available.
+    /// Permits available now (not held, not promised to a woken waiter).
+    public var available: Int {
+        binding.check("\(typeName).available")
+        return value
+    }
+
+    /// Takes a permit, waiting (FIFO) while none is available or others are ahead.
     nonisolated(nonsending) public func acquire() async throws {
-        let loop = try runningLoop("Semaphore.acquire")
-        if value > 0 && waiters.isEmpty {
+        let loop = binding.waitingLoop("\(typeName).acquire")
+        if !isBusy {
             value -= 1
             return
         }
-        try await waiters.wait(on: loop, "Semaphore.acquire", handOn: { [self] in try? release() })
+        do {
+            try await waiters.wait(on: loop, "Semaphore.acquire", handOn: { [self] in
+                // Woken, then cancelled before it ran: the promised permit goes back.
+                wokenWaiters -= 1
+                value += 1
+            })
+        } catch {
+            wakeWhilePermitsAreLeft()
+            throw error
+        }
+        wokenWaiters -= 1
+        wakeWhilePermitsAreLeft()  // asyncio: waiters that queued behind this one because of FIFO
     }
 
-    /// Gives a permit back: to the longest waiter if any, else to the pool.
+    /// Gives a permit back and promises it to the longest waiter, if any.
     public func release() throws {
-        if !waiters.wakeFirst() { value += 1 }
+        binding.check("\(typeName).release")
+        value += 1
+        wakeNext()
+    }
+
+    /// Promises a permit to the longest waiter; false if none waits.
+    @discardableResult
+    private func wakeNext() -> Bool {
+        guard waiters.wakeFirst() else { return false }
+        value -= 1
+        wokenWaiters += 1
+        return true
+    }
+
+    private func wakeWhilePermitsAreLeft() {
+        while value > 0 && wakeNext() {}
     }
 
     /// Runs `body` holding a permit, released afterwards, also when `body` throws.
     nonisolated(nonsending) public func withPermit<T>(_ body: () async throws -> T) async throws -> T {
-        try await holding(body)
+        _ = binding.waitingLoop("\(typeName).withPermit")
+        return try await holding(body)
     }
 
-    public var description: String { "\(type(of: self))(value: \(value), waiters: \(waiters.count))" }
+    public var description: String {
+        binding.check("\(typeName).description")
+        return "\(typeName)(value: \(value), waiters: \(waiters.count))"
+    }
 }
 
 /// A ``Semaphore`` that refuses to be released above its initial value (asyncio's `BoundedSemaphore`).
@@ -55,6 +107,7 @@ public final class BoundedSemaphore: Semaphore, @unchecked Sendable {
     /// Gives a permit back.
     /// - Throws: ``SemaphoreReleasedTooManyTimesError`` if every permit is already back.
     public override func release() throws {
+        binding.check("BoundedSemaphore.release")
         if value >= bound { throw SemaphoreReleasedTooManyTimesError() }
         try super.release()
     }

@@ -2,7 +2,8 @@ import DequeModule
 
 /// A FIFO of tasks waiting on a primitive (lock, semaphore, event, condition, queue, barrier).
 ///
-/// Loop-confined, like the primitive that owns it. A waiter cancelled while queued leaves the list; a
+/// Loop-confined, like the primitive that owns it; it checks nothing itself: the owner's entry points
+/// check confinement (their ``LoopBinding``) before they touch it. A waiter cancelled while queued leaves the list; a
 /// waiter woken and then cancelled before it could run calls `handOn` (the primitive gives what it
 /// was granted to the next waiter, or wakes it) and throws ``CancelledError``: nothing is lost or
 /// held twice (asyncio's `_wake_up_next` on cancellation).
@@ -65,13 +66,4 @@ final class WaitList {
         while let waiter = waiters.popFirst() { waiter.fail(error) }
         cancelledInQueue = 0
     }
-}
-
-/// The calling code's loop, for primitives that bind to the running loop on use (as asyncio's).
-@inline(__always)
-func runningLoop(_ what: @autoclosure () -> String) throws -> EventLoop {
-    guard let loop = EventLoop.current else {
-        preconditionFailure("\(what()) must be used in a task running on an event loop; thread \(currentThreadDescription()) runs none")
-    }
-    return loop
 }

@@ -1,0 +1,1 @@
+../../../Sources/Asyncio/IO/ReadBuffer.swift

@@ -1,0 +1,1 @@
+../../../Tests/AsyncioTests/ReaderModel.swift

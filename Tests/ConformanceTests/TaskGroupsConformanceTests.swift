@@ -1,0 +1,195 @@
+import Asyncio
+import AsyncioTesting
+import Testing
+
+/// test_taskgroups.py: `async with asyncio.TaskGroup()` as ``taskGroup(_:)``.
+@Suite("Conformance: task groups")
+struct TaskGroupsConformanceTests {
+    @Test func theGroupEndsOnceTheBodyAndEveryChildAreDone() async throws {
+        let events = try await trace { loop, events in
+            @Sendable func child(_ delay: Double, _ label: String) async throws -> String {
+                try await sleep(seconds: delay)
+                events("\(label) finished")
+                return label
+            }
+            let (t1, t2) = try await taskGroup { group in
+                let t1 = try group.createTask { try await child(0.02, "child 1") }
+                let t2 = try group.createTask { try await child(0.01, "child 2") }
+                events("body done")
+                return (t1, t2)
+            }
+            events("after the block: \(try t1.result()), \(try t2.result())")
+        }
+        expectCPythonTrace(events, "taskgroups_waits_for_every_child")
+    }
+
+    @Test func aFailingChildCancelsItsSiblingsThenTheBody() async throws {
+        let events = try await trace { loop, events in
+            do {
+                try await taskGroup { group in
+                    try group.createTask { () async throws -> Void in
+                        try await sleep(seconds: 0.01)
+                        throw Boom()
+                    }
+                    try group.createTask {
+                        do { try await sleep(seconds: 10) } catch { events("sibling cancelled"); throw error }
+                    }
+                    do { try await sleep(seconds: 10) } catch { events("body cancelled"); throw error }
+                }
+            } catch {
+                events("raised \(errorName(error))")
+            }
+        }
+        expectCPythonTrace(events, "taskgroups_a_failing_child_cancels_siblings_and_body")
+    }
+
+    /// Issue 18.4: the children's errors first, the body's last.
+    @Test func theErrorGroupListsTheChildrensErrorsThenTheBodys() async throws {
+        let events = try await trace { loop, events in
+            @Sendable func failing(_ delay: Double, _ label: String) async throws {
+                try await sleep(seconds: delay)
+                throw Boom(name: label)
+            }
+            do {
+                try await taskGroup { group in
+                    try group.createTask { try await failing(0.01, "child error") }
+                    do { try await sleep(seconds: 10) } catch is CancelledError { throw Boom(name: "body error") }
+                }
+            } catch {
+                events("body fails after a child: \(errorName(error))")
+            }
+            do {
+                try await taskGroup { group in
+                    try group.createTask { try await failing(0.01, "child error") }
+                    throw Boom(name: "body error")
+                }
+            } catch {
+                events("body fails first: \(errorName(error))")
+            }
+        }
+        expectCPythonTrace(events, "taskgroups_errors_children_first_then_the_body")
+    }
+
+    @Test func everyChildErrorIsKeptInTheOrderTheyFailed() async throws {
+        let events = try await trace { loop, events in
+            do {
+                try await taskGroup { group in
+                    try group.createTask { () async throws -> Void in
+                        do { try await sleep(seconds: 10) } catch { throw Boom(name: "error while cancelled") }
+                    }
+                    try group.createTask { () async throws -> Void in
+                        try await sleep(seconds: 0.5)
+                        throw Boom(name: "second")
+                    }
+                    try group.createTask { () async throws -> Void in
+                        try await sleep(seconds: 0.01)
+                        throw Boom(name: "first")
+                    }
+                }
+            } catch {
+                events(errorName(error))
+            }
+        }
+        expectCPythonTrace(events, "taskgroups_children_errors_in_the_order_they_failed")
+    }
+
+    /// asyncio's `RuntimeError("TaskGroup ... is shutting down" / "is finished")` is
+    /// ``TaskGroupClosedError`` with that reason.
+    @Test func createTaskThrowsOnceTheGroupIsShuttingDownOrFinished() async throws {
+        let events = try await trace { loop, events in
+            let escaped = Box<LoopTaskGroup?>(nil)
+            do {
+                try await taskGroup { group in
+                    escaped.value = group
+                    try group.createTask { () async throws -> Void in throw Boom() }
+                    do { try await sleep(seconds: 10) } catch {
+                        do { try group.createTask { try await sleep(for: .zero) } } catch let closed as TaskGroupClosedError {
+                            events("while shutting down: RuntimeError (\(closed.reason.split(separator: " ").last!))")
+                        }
+                        throw error
+                    }
+                }
+            } catch {
+                events("raised \(errorName(error))")
+            }
+            do { try escaped.value!.createTask { try await sleep(for: .zero) } } catch let closed as TaskGroupClosedError {
+                events("after the block: RuntimeError (\(closed.reason.split(separator: " ").last!))")
+            }
+        }
+        expectCPythonTrace(events, "taskgroups_no_new_tasks_once_shutting_down")
+    }
+
+    @Test func cancellingTheParentCancelsTheChildrenAndThrowsCancelledError() async throws {
+        let events = try await trace { loop, events in
+            let task = try loop.createTask {
+                do {
+                    try await taskGroup { group in
+                        for i in 1...2 {
+                            try group.createTask {
+                                do { try await sleep(seconds: 10) } catch { events("child \(i) cancelled"); throw error }
+                            }
+                        }
+                        try await sleep(seconds: 10)
+                    }
+                } catch {
+                    events("the block raised \(errorName(error))")
+                    throw error
+                }
+            }
+            try await sleep(seconds: 0.01)
+            task.cancel()
+            _ = try? await task.value
+            events("runner cancelled: \(py(task.isCancelled))")
+        }
+        expectCPythonTrace(events, "taskgroups_cancelling_the_parent_cancels_the_children")
+    }
+
+    @Test func aChildCancelledOnItsOwnIsNotAnError() async throws {
+        let events = try await trace { loop, events in
+            let doomed = try await taskGroup { group in
+                let doomed = try group.createTask { try await sleep(seconds: 10); events("doomed finished") }
+                try group.createTask { try await sleep(seconds: 0.02); events("sibling finished") }
+                try await sleep(seconds: 0.01)
+                doomed.cancel()
+                return doomed
+            }
+            events("the block ended normally; doomed cancelled: \(py(doomed.isCancelled))")
+        }
+        expectCPythonTrace(events, "taskgroups_a_cancelled_child_is_not_an_error")
+    }
+
+    @Test func childErrorsWinOverTheParentsCancellation() async throws {
+        let events = try await trace { loop, events in
+            let task = try loop.createTask {
+                try await taskGroup { group in
+                    try group.createTask { () async throws -> Void in
+                        do { try await sleep(seconds: 10) } catch { throw Boom(name: "failed while cancelled") }
+                    }
+                    try await sleep(seconds: 10)
+                }
+            }
+            try await sleep(seconds: 0.01)
+            task.cancel()
+            do { try await task.value } catch { events("runner raised \(errorName(error))") }
+        }
+        expectCPythonTrace(events, "taskgroups_errors_win_over_the_parents_cancellation")
+    }
+
+    @Test func aChildCanAddTasksWhileTheGroupWaitsForItsChildren() async throws {
+        let events = try await trace { loop, events in
+            try await taskGroup { group in
+                try group.createTask {
+                    try await sleep(seconds: 0.01)
+                    try group.createTask {
+                        try await sleep(seconds: 0.01)
+                        events("late task finished")
+                    }
+                    events("spawner added a task")
+                }
+                events("body returns")
+            }
+            events("the block ended after the late task")
+        }
+        expectCPythonTrace(events, "taskgroups_a_child_can_add_tasks_while_the_group_waits")
+    }
+}
