@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Asyncio", targets: ["Asyncio"]),
         .library(name: "AsyncioTesting", targets: ["AsyncioTesting"]),
         .library(name: "AsyncioServiceLifecycle", targets: ["AsyncioServiceLifecycle"]),
+        .library(name: "AsyncioRedis", targets: ["AsyncioRedis"]),
         .executable(name: "asyncio-tour", targets: ["AsyncioTour"]),
     ],
     dependencies: [
@@ -45,7 +46,12 @@ let package = Package(
             name: "AsyncioServiceLifecycle",
             dependencies: ["Asyncio", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
-        .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting"]),
+        // A RESP2/RESP3 client on the protocol API; tested against a real redis-server.
+        .target(
+            name: "AsyncioRedis",
+            dependencies: ["Asyncio", .product(name: "DequeModule", package: "swift-collections")]
+        ),
+        .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting", "AsyncioRedis"]),
         .testTarget(
             name: "AsyncioTests",
             dependencies: [
@@ -60,6 +66,13 @@ let package = Package(
                 "AsyncioServiceLifecycle", "Asyncio",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "AsyncioRedisTests",
+            dependencies: [
+                "AsyncioRedis", "Asyncio",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(name: "AsyncioTourTests", dependencies: ["AsyncioTour"], exclude: ["Expected"]),

@@ -17,6 +17,7 @@ let package = Package(
             name: "asyncio-bench",
             dependencies: [
                 .product(name: "Asyncio", package: "swift-asyncio"),
+                .product(name: "AsyncioRedis", package: "swift-asyncio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -56,6 +56,16 @@ public final class TestLoop: @unchecked Sendable {
     }
 
     deinit {
+        if !loop.isClosed { shutDown() }
+    }
+
+    /// Cancels the tasks still pending, lets them finish and closes the loop (on the loop's thread).
+    ///
+    /// ``withTestLoop(autoJump:_:)`` calls it when its body returns: a task left pending that captured
+    /// the test loop (`test.run { try await test.loop.sleep(...) }`) keeps it alive through the loop's
+    /// task list, so `deinit` alone would never run and the loop, its tasks and its libuv loop would
+    /// leak. Closing the loop ends those tasks, which releases the test loop.
+    func shutDown() {
         loop.stepObserver = nil
         try? loop.cancelAllTasks()
         try? loop.close()

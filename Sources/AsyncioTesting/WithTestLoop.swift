@@ -22,9 +22,17 @@ import Glibc
 public func withTestLoop<T: Sendable>(
     autoJump: Bool = true, _ body: @escaping @Sendable (TestLoop) throws -> T
 ) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
+    let fence = HandoffFence()  // for ThreadSanitizer (see HandoffFence)
+    let result = try await withCheckedThrowingContinuation { continuation in
         let box = Unmanaged.passRetained(ThreadBody {
-            continuation.resume(with: Result { try body(TestLoop(autoJump: autoJump)) })
+            let result = Result {
+                let test = try TestLoop(autoJump: autoJump)
+                // Closed here, not left to `deinit`: a pending task holding `test` would keep it alive.
+                defer { test.shutDown() }
+                return try body(test)
+            }
+            fence.publish()
+            continuation.resume(with: result)
         }).toOpaque()
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in
@@ -38,6 +46,8 @@ public func withTestLoop<T: Sendable>(
             pthread_detach(thread)
         }
     }
+    fence.receive()
+    return result
 }
 
 private final class ThreadBody: Sendable {

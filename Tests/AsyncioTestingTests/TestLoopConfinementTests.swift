@@ -1,4 +1,4 @@
-@testable import Asyncio
+@_spi(AsyncioTesting) @testable import Asyncio
 import AsyncioTesting
 import Testing
 #if canImport(Glibc)
@@ -40,12 +40,16 @@ struct TestLoopConfinementTests {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { [entry] in
             // Made on, and confined to, another thread, which stays alive (a thread that ended may hand its
             // id on to a thread started later, which would then pass for the test loop's).
+            let fence = HandoffFence()
             let test = try await withCheckedThrowingContinuation { continuation in
                 spawnThread(name: "parked-test-loop") {
-                    continuation.resume(with: Result { try TestLoop() })
+                    let result = Result { try TestLoop() }
+                    fence.publish()
+                    continuation.resume(with: result)
                     while true { sleep(3600) }
                 }
             }
+            fence.receive()
             try entry.call(on: test)
         }
         let standardError = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)

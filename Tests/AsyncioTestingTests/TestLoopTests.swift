@@ -146,6 +146,18 @@ struct TestLoopTests {
         #expect(errors.hasPrefix("1 error(s) reported: Exception in callback: CancelledError(boom)"))
     }
 
+    @Test func theLoopIsClosedAndFreedWhenTheBodyReturnsThoughAPendingTaskHoldsTheTestLoop() async throws {
+        // The task captures `test`, and the loop's task list holds the task: a cycle that only
+        // closing the loop breaks (LeakSanitizer reported the loop, its tasks and timers as leaked).
+        let (loop, testLoop) = try await withTestLoop { test -> (EventLoop, WeakReference) in
+            try test.loop.createTask(name: "holds the test loop") { try await test.loop.sleep(for: .seconds(60)) }
+            try test.runUntilIdle()
+            return (test.loop, WeakReference(test))
+        }
+        #expect(loop.isClosed)
+        #expect(testLoop.object == nil)
+    }
+
     @Test func eachTestLoopIsIndependent() async throws {
         async let one = withTestLoop { test in try test.run { try await test.loop.sleep(for: .seconds(7)); return test.now } }
         async let two = withTestLoop { test in try test.run { try await test.loop.sleep(for: .seconds(3)); return test.now } }
@@ -153,4 +165,10 @@ struct TestLoopTests {
         #expect(a == .seconds(7))
         #expect(b == .seconds(3))
     }
+}
+
+/// A weak reference that may cross threads (read only after the thread that owned the object let go).
+final class WeakReference: @unchecked Sendable {
+    weak var object: AnyObject?
+    init(_ object: AnyObject) { self.object = object }
 }

@@ -15,13 +15,14 @@ struct ConfinementIOTests {
         case transportWriteRaw, transportWriteBytes, transportWriteSlice, transportWriteText, transportWriteEOF
         case transportClose, transportAbort, transportWaitClosed, transportPauseReading, transportResumeReading
         case transportIsReading, transportWriteBufferSize, transportIsClosing, transportSetWriteBufferLimits
-        case transportPeerAddress, transportSocketAddress
+        case transportPeerAddress, transportSocketAddress, transportTimeouts, transportIsIdle
         // StreamWriter
         case writerWriteBytes, writerWriteSlice, writerWriteText, writerWriteLines, writerDrain, writerWriteBufferSize
         case writerSetWriteBufferLimits, writerWriteEOF, writerClose, writerIsClosing, writerWaitClosed
         case writerPeerAddress, writerUnderlyingTransport, writerSocketAddress
         // StreamServer
         case serverConnectionCount, serverAddress, serverIsClosed, serverClose, serverWaitClosed, serverServeForever
+        case serverCloseClients, serverAbortClients, serverShutdown
         // DatagramTransport
         case datagramRemoteAddress, datagramIsClosing, datagramWriteBufferSize, datagramSendRaw, datagramSendBytes
         case datagramSendText, datagramLocalAddress, datagramClose, datagramWaitClosed
@@ -184,6 +185,8 @@ extension ConfinementIOTests.Misuse {
         case .transportSetWriteBufferLimits: fixture.transport.setWriteBufferLimits(high: 10)
         case .transportPeerAddress: _ = fixture.transport.peerAddress
         case .transportSocketAddress: _ = fixture.transport.socketAddress
+        case .transportTimeouts: fixture.transport.timeouts = ConnectionTimeouts(idle: .seconds(1))
+        case .transportIsIdle: _ = fixture.transport.isIdle
         case .writerWriteBytes: try fixture.writer.write(bytes)
         case .writerWriteSlice: try fixture.writer.write(bytes[...])
         case .writerWriteText: try fixture.writer.write("x")
@@ -204,6 +207,9 @@ extension ConfinementIOTests.Misuse {
         case .serverClose: fixture.server.close()
         case .serverWaitClosed: try await fixture.server.waitClosed()
         case .serverServeForever: try await fixture.server.serveForever()
+        case .serverCloseClients: fixture.server.closeClients()
+        case .serverAbortClients: fixture.server.abortClients()
+        case .serverShutdown: await fixture.server.shutdown(gracePeriod: .seconds(1))
         case .datagramRemoteAddress: _ = fixture.datagram.remoteAddress
         case .datagramIsClosing: _ = fixture.datagram.isClosing
         case .datagramWriteBufferSize: _ = fixture.datagram.writeBufferSize

@@ -1,4 +1,4 @@
-@testable import Asyncio
+@_spi(AsyncioTesting) @testable import Asyncio
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -114,9 +114,16 @@ private func onLoopThreadRunning(_ loop: EventLoop, _ body: @escaping @Sendable 
 
 /// Runs `body` on a fresh thread of its own and returns its result.
 func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        spawnThread(name: "owner") { continuation.resume(with: Result { try body() }) }
+    let fence = HandoffFence()  // for ThreadSanitizer (see HandoffFence)
+    let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        spawnThread(name: "owner") {
+            let result = Result { try body() }
+            fence.publish()
+            continuation.resume(with: result)
+        }
     }
+    fence.receive()
+    return result
 }
 
 /// A loop and objects confined to it, created on the loop's thread.

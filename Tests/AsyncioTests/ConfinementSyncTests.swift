@@ -1,4 +1,4 @@
-@testable import Asyncio
+@_spi(AsyncioTesting) @testable import Asyncio
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -19,15 +19,20 @@ func inLoopOnAnotherThread<T: Sendable>(_ body: @escaping @Sendable (EventLoop) 
 /// staying alive, parked, for good: for exit tests, whose child process ends with the test. (A thread
 /// that ended may hand its id on to a thread started later, which would then pass for the loop's.)
 func inLoopOnAParkedThread<T: Sendable>(_ body: @escaping @Sendable (EventLoop) async throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
+    let fence = HandoffFence()
+    let result = try await withCheckedThrowingContinuation { continuation in
         spawnThread(name: "parked-loop") {
-            continuation.resume(with: Result {
+            let result = Result {
                 let loop = try EventLoop()
                 return try loop.runUntilComplete { try await body(loop) }
-            })
+            }
+            fence.publish()
+            continuation.resume(with: result)
             while true { sleep(3600) }
         }
     }
+    fence.receive()
+    return result
 }
 
 /// The standard error of a child process as text.

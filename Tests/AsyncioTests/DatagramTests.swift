@@ -82,17 +82,11 @@ struct DatagramTests {
 
     @Test func aConnectedEndpointReportsARefusedPortAsAnErrorAndStaysOpen() async throws {
         let (errors, open) = try await onLoopThread { loop -> ([String], Bool) in
-            try loop.runUntilComplete { () async throws -> ([String], Bool) in
-                // A port nobody listens on: bind an endpoint, note its port, close it.
-                let (probe, _) = try await loop.createDatagramEndpoint(local: ("127.0.0.1", 0)) { DatagramRecorder() }
-                let port = probe.localAddress!.port
-                probe.close()
-                try await probe.waitClosed()
-                let (client, recorder) = try await loop.createDatagramEndpoint(remote: ("127.0.0.1", port)) { DatagramRecorder() }
+            let refusing = try RefusingUDPPort()  // held for the whole test: no parallel test can take it
+            return try loop.runUntilComplete { () async throws -> ([String], Bool) in
+                let (client, recorder) = try await loop.createDatagramEndpoint(remote: ("127.0.0.1", refusing.port)) { DatagramRecorder() }
                 try client.send("anyone?")
-                // The ICMP "port unreachable". A UDP port cannot be held refusing the way a TCP one can
-                // (a bound socket would receive the datagram), so a parallel test could in principle
-                // take it in between: then this fails with TimeoutError rather than hanging.
+                // The ICMP "port unreachable"; the bound only turns a lost error into a failure, not a hang.
                 try await waitFor(timeout: .seconds(10)) { try await recorder.failed.wait() }
                 let open = !client.isClosing
                 client.close()

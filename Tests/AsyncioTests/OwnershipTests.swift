@@ -90,7 +90,7 @@ struct OwnershipTests {
             final class Watch: @unchecked Sendable {
                 weak var task: LoopTask<Void>?
                 weak var future: Future<Void>?
-                weak var record: TaskRecord?
+                weak var record: (any TaskRecord)?  // the task itself since tasks are one object
             }
             let watch = Watch()
             let gate = Future<Void>(loop: loop)
@@ -98,7 +98,7 @@ struct OwnershipTests {
                 let tasks = try (0..<5).map { i in try loop.createTask(name: "p\(i)") { try await gate.value } }
                 watch.task = tasks[2]
                 watch.future = tasks[2].future
-                watch.record = tasks[2].record
+                watch.record = tasks[2]
                 try await loop.sleep(for: .zero)
             }
             #expect(watch.task != nil)
@@ -107,6 +107,119 @@ struct OwnershipTests {
             return watch.task == nil && watch.future == nil && watch.record == nil
         }
         #expect(freed)
+    }
+}
+
+/// A value that counts its live copies' owner: one canary per value, freed when the last copy goes.
+private final class Canary: @unchecked Sendable {
+    static let alive = Atomic<Int>(0)
+    init() { Canary.alive.add(1, ordering: .relaxed) }
+    deinit { Canary.alive.subtract(1, ordering: .relaxed) }
+}
+
+/// Larger than the three words a future keeps its value in: stored in a heap cell instead.
+private struct BigValue {
+    var canary = Canary()
+    var a = 1, b = 2, c = 3, d = 4
+}
+
+@Suite("A loop task is one object", .serialized)
+struct LoopTaskObjectTests {
+    @Test func theTasksFutureIsTheTaskAndSettingItsResultFromOutsideThrows() async throws {
+        try await onLoopThread { loop in
+            try loop.runUntilComplete {
+                let task = try loop.createTask(name: "t") { () async throws -> Int in
+                    try await loop.sleep(for: .zero)
+                    return 7
+                }
+                #expect(task.future === task)
+                #expect(throws: InvalidStateError.self) { try task.future.setResult(1) }
+                #expect(throws: InvalidStateError.self) { try task.future.setError(Boom()) }
+                #expect(try await task.future.value == 7)
+            }
+        }
+    }
+
+    @Test func cancellingTheTasksFutureRequestsTheTasksCancellation() async throws {
+        let events = try await onLoopThread { loop -> [String] in
+            let trace = Trace()
+            try loop.runUntilComplete {
+                let task = try loop.createTask { () async throws -> Int in
+                    do {
+                        try await loop.sleep(for: .seconds(3600))
+                    } catch let error as CancelledError {
+                        trace("body saw \(error.message ?? "-")")
+                        throw error
+                    }
+                    return 1
+                }
+                try await loop.sleep(for: .zero)
+                let future: Future<Int> = task.future
+                #expect(future.cancel(message: "stop"))
+                trace("pending after cancel: \(!task.isDone)")  // a request: the body has not run yet
+                await #expect(throws: CancelledError.self) { try await task.value }
+                trace("cancelled: \(task.isCancelled)")
+            }
+            return trace.events
+        }
+        #expect(events == ["pending after cancel: true", "body saw stop", "cancelled: true"])
+    }
+
+    @Test func valuesSmallAndLargeAreKeptAndFreedWithTheirFuture() async throws {
+        let before = Canary.alive.load(ordering: .relaxed)
+        try await onLoopThread { loop in
+            try loop.runUntilComplete {
+                let big = try loop.createTask { BigValue() }
+                let small = try loop.createTask { Canary() }
+                let array = try loop.createTask { [Canary(), Canary()] }
+                #expect(try await big.value.d == 4)
+                #expect(try await array.value.count == 2)
+                _ = try await small.value
+                #expect(Canary.alive.load(ordering: .relaxed) == before + 4)
+                let future = Future<BigValue>(loop: loop)
+                try future.setResult(BigValue())
+                #expect(try future.result().c == 3)
+                #expect(future.description.hasPrefix("Future(result: BigValue("))
+            }
+        }
+        #expect(Canary.alive.load(ordering: .relaxed) == before)
+    }
+
+    @Test func theRegistryKeepsCreationOrderThroughCompactions() async throws {
+        // Enough tasks that empty slots pass the compaction threshold many times, finishing in random order.
+        var generator = SystemRandomNumberGenerator()
+        let order = Array(0..<300).shuffled(using: &generator)
+        let mismatches = try await inVirtualLoop { loop -> Int in
+            let gates = (0..<300).map { _ in Future<Void>(loop: loop) }
+            let tasks = try gates.enumerated().map { i, gate in
+                try loop.createTask(name: "r\(i)") { try await gate.value }
+            }
+            try await loop.sleep(for: .zero)
+            var alive = Set(0..<300)
+            var mismatches = 0
+            for (step, i) in order.enumerated() {
+                try gates[i].setResult(())
+                try await tasks[i].value
+                alive.remove(i)
+                guard step % 7 == 0 || alive.count < 5 else { continue }
+                let names = loop.allTasks().map(\.name).filter { $0.hasPrefix("r") }
+                if names != alive.sorted().map({ "r\($0)" }) { mismatches += 1 }
+            }
+            return mismatches
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test func aSecondCompletionIsIgnoredAndLeaksNothing() async throws {
+        let before = Canary.alive.load(ordering: .relaxed)
+        try await onLoopThread { loop in
+            let future = Future<Canary>(loop: loop)
+            future.complete(value: Canary())
+            future.complete(value: Canary())
+            future.complete(error: Boom())
+            #expect(!future.isCancelled && (try? future.result()) != nil)
+        }
+        #expect(Canary.alive.load(ordering: .relaxed) == before)
     }
 }
 

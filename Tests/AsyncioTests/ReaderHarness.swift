@@ -1,4 +1,4 @@
-@testable import Asyncio
+@_spi(AsyncioTesting) @testable import Asyncio
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -200,11 +200,13 @@ final class ReaderHost: Sendable {
     static func start() async throws -> ReaderHost {
         let started = Mutex<CheckedContinuation<EventLoop, any Error>?>(nil)
         let stopped = ConcurrentFuture<Void>()
+        let fence = HandoffFence()
         let loop = try await withCheckedThrowingContinuation { continuation in
             started.withLock { $0 = continuation }
             spawnThread(name: "reader-host") {
                 do {
                     let loop = try EventLoop()
+                    fence.publish()
                     started.withLock { $0.take() }?.resume(returning: loop)
                     try loop.runForever()
                     try? loop.cancelAllTasks()
@@ -216,14 +218,15 @@ final class ReaderHost: Sendable {
                 }
             }
         }
-        let (server, port, accepted) = try await loop.runCoroutineThreadsafe {
-            () throws -> (StreamServer, Int, Queue<StreamWriter>) in
+        fence.receive()
+        let (server, accepted, port) = try await loop.runCoroutineThreadsafe {
+            () throws -> (StreamServer, Queue<StreamWriter>, Int) in
             let accepted = Queue<StreamWriter>()
             let server = try loop.startServer(port: 0) { reader, writer in
                 try await accepted.put(writer)
                 while !(try await reader.read(4096)).isEmpty {}  // until the client closes
             }
-            return (server, server.address!.port, accepted)  // the address is read on the loop's thread
+            return (server, accepted, server.address!.port)  // read on the loop's thread
         }.value
         return ReaderHost(loop: loop, port: port, accepted: accepted, server: server, stopped: stopped)
     }

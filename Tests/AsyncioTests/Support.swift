@@ -1,4 +1,4 @@
-@testable import Asyncio
+@_spi(AsyncioTesting) @testable import Asyncio
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -10,15 +10,20 @@ func onLoopThread<T: Sendable>(
     timeSource: EventLoop.TimeSource = .monotonic,
     _ body: @escaping @Sendable (EventLoop) throws -> T
 ) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
+    let fence = HandoffFence()  // for ThreadSanitizer (see HandoffFence)
+    let result = try await withCheckedThrowingContinuation { continuation in
         spawnThread(name: "test-loop") {
-            continuation.resume(with: Result {
+            let result = Result {
                 let loop = try EventLoop(timeSource: timeSource)
                 defer { try? loop.cancelAllTasks(); try? loop.close() }
                 return try body(loop)
-            })
+            }
+            fence.publish()
+            continuation.resume(with: result)
         }
     }
+    fence.receive()
+    return result
 }
 
 /// A loop-confined recorder of events, for ordering assertions (touched only on the loop thread).
@@ -65,6 +70,35 @@ final class RefusingPort: Sendable {
             }
         }
         guard bound else { close(fd); throw POSIXFailure(call: "bind") }
+        socketDescriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(socketDescriptor) }
+}
+
+/// A UDP port on 127.0.0.1 that refuses datagrams (the sender gets ICMP "port unreachable", that is
+/// `ECONNREFUSED`) and that nothing else can take while this lives: a socket bound to it and
+/// connected to itself, which the kernel matches only for datagrams sent from that very address.
+/// (A port bound and then closed can be taken at once by a test running in parallel.)
+final class RefusingUDPPort: Sendable {
+    let port: Int
+    private let socketDescriptor: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXFailure(call: "socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let held = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 && connect(fd, $0, length) == 0
+            }
+        }
+        guard held else { close(fd); throw POSIXFailure(call: "bind/connect") }
         socketDescriptor = fd
         port = Int(UInt16(bigEndian: address.sin_port))
     }

@@ -1,5 +1,9 @@
 @testable import Asyncio
+import Dispatch
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("Timers and time")
 struct TimerTests {
@@ -111,5 +115,35 @@ struct TimerTests {
         }
         while !model.isEmpty { popAndCheck() }
         #expect(heap.isEmpty && heap.minDeadline == nil)
+    }
+
+    @Test func aPollTimerDueBeforeLibuvPollsStillWakesTheLoop() async throws {
+        // libuv up to 1.44 runs due timers first and then polls with no timeout if no timer is left:
+        // a loop thread held up between arming its poll timer and libuv's clock update slept forever
+        // (a `sleep(seconds: 0.001)` hung the sanitizer runs about once in 25). Here the thread is held
+        // up at that point on purpose, every time, for longer than the poll's timeout (2 ms longer:
+        // libuv's clock has millisecond steps).
+        let (finished, heldUp) = try await onLoopThread { loop -> (Bool, Int) in
+            let heldUp = Box(0)
+            loop.beforeBlockingPoll = { timeout in
+                heldUp.value += 1
+                usleep(UInt32(timeout + 2) * 1000)  // the poll timer is due before uv_run starts
+            }
+            let finished = DispatchSemaphore(value: 0)
+            spawnThread(name: "watchdog") {  // turns the hang this test is about into a failure
+                if finished.wait(timeout: .now() + 30) == .timedOut { loop.stop() }
+            }
+            defer { finished.signal() }
+            do {
+                // A sleep reaches the blocking poll unless the thread already took longer than the
+                // whole sleep to get there (it can, under a sanitizer): sleep again until it did.
+                try loop.runUntilComplete { repeat { try await loop.sleep(seconds: 0.02) } while heldUp.value == 0 }
+                return (true, heldUp.value)
+            } catch EventLoopError.stoppedBeforeComplete {
+                return (false, heldUp.value)
+            }
+        }
+        #expect(heldUp > 0)
+        #expect(finished)
     }
 }

@@ -65,7 +65,8 @@ struct StreamsConformanceTests {
         expectCPythonTrace(events, "streams_reads_at_the_end_of_the_stream")
     }
 
-    @Test func aUnixServerReplacesAStaleSocketFileAndRemovesItsOwnOnClose() async throws {
+    @Test
+    func aUnixServerReplacesAStaleSocketFileAndRemovesItsOwnOnClose() async throws {
         let directory = try temporaryDirectory()
         let path = directory + "/stale.sock"
         defer { unlink(path); rmdir(directory) }

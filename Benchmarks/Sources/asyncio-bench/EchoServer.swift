@@ -26,13 +26,19 @@ func runEchoServer(port: Int, mode: String) throws {
     }
 }
 
-/// Echoes in `dataReceived` (asyncio's canonical `EchoProtocol`).
+/// Echoes in `dataReceived` (asyncio's canonical `EchoProtocol`), with flow control: a template to
+/// copy. A peer that sends faster than it reads would otherwise grow the write buffer without bound;
+/// so when the transport's write buffer passes its high-water mark (`pauseWriting`), the protocol
+/// stops reading — nothing more to echo arrives — until the buffer drains to its low-water mark
+/// (`resumeWriting`).
 final class EchoProtocol: StreamProtocol {
     var transport: StreamTransport?
     func connectionMade(_ transport: StreamTransport) { self.transport = transport }
     func dataReceived(_ bytes: UnsafeRawBufferPointer) {
         do { try transport?.write(bytes) } catch { transport?.close() }
     }
+    func pauseWriting() { transport?.pauseReading() }
+    func resumeWriting() { transport?.resumeReading() }
 }
 
 struct BenchError: Error, CustomStringConvertible {

@@ -2,6 +2,7 @@
 //   asyncio-bench WORKLOAD [--impl loop|default|nio] [--n N]
 //   asyncio-bench all [--impl ...]
 //   asyncio-bench echo-server --port P [--mode streams|protocol]
+//   asyncio-bench redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,12 +33,18 @@ switch args.first {
 case "echo-server":
     guard let port = option("--port").flatMap(Int.init) else { print("echo-server needs --port P"); exit(2) }
     try runEchoServer(port: port, mode: option("--mode") ?? "streams")
+case "redis":
+    guard let port = option("--port").flatMap(Int.init) else { print("redis needs --port P (a running redis-server)"); exit(2) }
+    try redisWorkload(
+        port: port, connections: option("--connections").flatMap(Int.init) ?? 50,
+        pipeline: option("--pipeline").flatMap(Int.init) ?? 16, n: customN ?? 1_000_000, mode: option("--mode") ?? "batch")
 case "all":
     for (_, run) in workloads { try run(impl, customN) }
 case let name? where workloads.contains(where: { $0.0 == name }):
     try workloads.first { $0.0 == name }!.1(impl, customN)
 default:
-    print("usage: asyncio-bench WORKLOAD|all [--impl loop|default|nio] [--n N] | echo-server --port P [--mode streams|protocol]")
+    print("usage: asyncio-bench WORKLOAD|all [--impl loop|default|nio] [--n N] | echo-server --port P [--mode streams|protocol]"
+        + " | redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]")
     print("workloads: " + workloads.map(\.0).joined(separator: " "))
     exit(2)
 }

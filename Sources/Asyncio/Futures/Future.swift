@@ -7,7 +7,10 @@
 ///
 /// Loop-confined: create, set and await it on its loop's thread (checked: misuse is
 /// a precondition failure naming the call); that confinement makes it `@unchecked Sendable`.
-public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
+///
+/// A ``LoopTask`` is a future too (as asyncio's `Task` is a `Future`): the class is not `final` for that
+/// one subclass, and cannot be subclassed outside this module.
+public class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// What the future holds. Kept apart from the value, and not generic, so that checking a future
     /// (`isDone`, a failure) in unspecialized generic code needs no generic-metadata lookup.
     enum Status: UInt8 { case pending, result, error, cancelled }
@@ -15,24 +18,21 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// The loop the future belongs to.
     public let loop: EventLoop
     // Loop-confined state: no dynamic exclusivity checks (see EventLoop's hot state).
-    @exclusivity(unchecked) private(set) var status: Status = .pending
-    @exclusivity(unchecked) private var storedValue: Value?
-    @exclusivity(unchecked) private var storedError: (any Error)?
-    @exclusivity(unchecked) private var storedCancelMessage: String?
+    @exclusivity(unchecked) final private(set) var status: Status = .pending
+    /// The result, initialized exactly while `status == .result` (see ``valueSlot``).
+    @exclusivity(unchecked) final private var valueStorage: (UInt, UInt, UInt) = (0, 0, 0)
+    @exclusivity(unchecked) final private var storedError: (any Error)?
+    @exclusivity(unchecked) final private var storedCancelMessage: String?
     /// Callbacks and waiters in registration order: the first inline (most futures have one), the
     /// rest in an array allocated only when needed.
-    @exclusivity(unchecked) private var firstEntry: FutureEntry?
-    @exclusivity(unchecked) private var moreEntries: [FutureEntry] = []
+    @exclusivity(unchecked) final private var firstEntry: FutureEntry?
+    @exclusivity(unchecked) final private var moreEntries: [FutureEntry] = []
     /// Waiters in `moreEntries` whose task was cancelled: left in place (finished waiters ignore the
     /// wake-up; removing each from the middle would make cancelling n waiters O(n²)), swept out when
     /// they are the majority.
-    @exclusivity(unchecked) private var cancelledWaiters = 0
-    @exclusivity(unchecked) private var nextEntryID = 0
-    @exclusivity(unchecked) private var errorRetrieved = false
-    /// The record of the task the future belongs to, if any (named in reports: "Task 'name' exception
-    /// ..."). Strong: the record never holds the future, so the two can be freed in any order.
-    var owner: TaskRecord?
-    var ownerDescription: String? { owner.map { "Task '\($0.name)'" } }
+    @exclusivity(unchecked) final private var cancelledWaiters = 0
+    @exclusivity(unchecked) final private var nextEntryID = 0
+    @exclusivity(unchecked) final var errorRetrieved = false
 
     /// Creates a pending future on `loop` (asyncio's `loop.create_future()`).
     public init(loop: EventLoop) {
@@ -40,10 +40,67 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     }
 
     deinit {
-        if status == .error, !errorRetrieved, let error = storedError {
-            let what = ownerDescription.map { "\($0) exception was never retrieved" } ?? "Future exception was never retrieved"
-            loop.report(ExceptionContext(message: what, error: error, source: ownerDescription))
+        reportUnretrievedError(owner: nil)
+        if status == .result { destroyValue() }
+    }
+
+    // MARK: the value
+
+    // The value is kept in three words of raw storage rather than in a `Value?` property: in this
+    // generic class's unspecialized code every access to a `Value?` looks up `Optional<Value>`'s
+    // metadata (about 300 instructions each, three times per task), while `Value`'s own metadata comes
+    // with the class's. A value that fits (an Int, a String, an array, a class reference...) is stored
+    // inline; a larger or over-aligned one in a heap cell whose address is stored instead.
+
+    /// Whether a `Value` fits in ``valueStorage``.
+    @inline(__always)
+    private static var valueIsInline: Bool {
+        MemoryLayout<Value>.size <= MemoryLayout<(UInt, UInt, UInt)>.size
+            && MemoryLayout<Value>.alignment <= MemoryLayout<UInt>.alignment
+    }
+
+    /// Gives `body` the value's address; valid only inside `body`, and initialized only while the
+    /// status is `.result`.
+    @inline(__always)
+    private final func withValueSlot<R>(_ body: (UnsafeMutablePointer<Value>) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointer(to: &valueStorage) { storage in
+            let raw = UnsafeMutableRawPointer(storage)
+            if Self.valueIsInline { return try body(raw.assumingMemoryBound(to: Value.self)) }
+            return try body(raw.load(as: UnsafeMutablePointer<Value>.self))
         }
+    }
+
+    /// Stores `value` (the status is not yet `.result`).
+    private final func storeValue(_ value: Value) {
+        if !Self.valueIsInline {
+            let cell = UnsafeMutablePointer<Value>.allocate(capacity: 1)
+            withUnsafeMutablePointer(to: &valueStorage) { UnsafeMutableRawPointer($0).storeBytes(of: cell, as: UnsafeMutablePointer<Value>.self) }
+        }
+        withValueSlot { $0.initialize(to: value) }
+    }
+
+    /// A copy of the value (the status is `.result`).
+    private final func loadValue() -> Value {
+        withValueSlot { $0.pointee }
+    }
+
+    /// Destroys the value (the status is `.result`, and the future is going away).
+    private final func destroyValue() {
+        _ = withValueSlot { $0.deinitialize(count: 1) }
+        if !Self.valueIsInline {
+            withUnsafeMutablePointer(to: &valueStorage) {
+                UnsafeMutableRawPointer($0).load(as: UnsafeMutablePointer<Value>.self).deallocate()
+            }
+        }
+    }
+
+    /// Reports an error nobody retrieved to the loop's exception handler, once. A task calls it from its
+    /// own `deinit`, naming itself (its stored properties are gone by the time this class's `deinit` runs).
+    final func reportUnretrievedError(owner: String?) {
+        guard status == .error, !errorRetrieved, let error = storedError else { return }
+        errorRetrieved = true
+        let what = owner.map { "\($0) exception was never retrieved" } ?? "Future exception was never retrieved"
+        loop.report(ExceptionContext(message: what, error: error, source: owner))
     }
 
     // MARK: state
@@ -58,9 +115,14 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// ``InvalidStateError`` if it is not done yet (asyncio's `result()`).
     public func result() throws -> Value {
         loop.preconditionOnLoopThread("Future.result")
+        return try uncheckedResult()
+    }
+
+    /// ``result()`` without the confinement check (the caller made it).
+    final func uncheckedResult() throws -> Value {
         switch status {
         case .pending: throw InvalidStateError("Result is not set.")
-        case .result: return storedValue!
+        case .result: return loadValue()
         case .error: errorRetrieved = true; throw storedError!
         case .cancelled: throw CancelledError(message: storedCancelMessage)
         }
@@ -70,6 +132,11 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// ``CancelledError`` if cancelled, ``InvalidStateError`` if not done.
     public func error() throws -> (any Error)? {
         loop.preconditionOnLoopThread("Future.error")
+        return try uncheckedError()
+    }
+
+    /// ``error()`` without the confinement check (the caller made it).
+    final func uncheckedError() throws -> (any Error)? {
         switch status {
         case .pending: throw InvalidStateError("Exception is not set.")
         case .result: return nil
@@ -80,7 +147,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
 
     /// The error (cancellation as ``CancelledError``) if the future failed, nil if it has a result or
     /// is pending. Counts as retrieving an error. Not generic: the cheap check `gather` makes.
-    var failure: (any Error)? {
+    final var failure: (any Error)? {
         switch status {
         case .pending, .result: return nil
         case .error: errorRetrieved = true; return storedError
@@ -90,11 +157,11 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
 
     /// The outcome as a `Result` (cancellation as ``CancelledError``), or nil while pending. Counts as
     /// retrieving an error.
-    public var outcome: Result<Value, any Error>? {
+    public final var outcome: Result<Value, any Error>? {
         loop.preconditionOnLoopThread("Future.outcome")
         switch status {
         case .pending: return nil
-        case .result: return .success(storedValue!)
+        case .result: return .success(loadValue())
         case .error, .cancelled: return .failure(failure!)
         }
     }
@@ -102,21 +169,24 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     // MARK: setting
 
     /// Completes the future with `value`.
-    /// - Throws: ``InvalidStateError`` if it is already done. Off the loop thread it traps.
+    /// - Throws: ``InvalidStateError`` if it is already done, or if it is a ``LoopTask`` (its result
+    ///   comes from its body; asyncio's `Task.set_result` raises too). Off the loop thread it traps.
     public func setResult(_ value: Value) throws {
         try checkSettable("setResult")
         complete(value: value)
     }
 
     /// Completes the future with `error`.
-    /// - Throws: ``InvalidStateError`` if it is already done. Off the loop thread it traps.
+    /// - Throws: ``InvalidStateError`` if it is already done, or if it is a ``LoopTask``. Off the loop
+    ///   thread it traps.
     public func setError(_ error: any Error) throws {
         try checkSettable("setError")
         complete(error: error)
     }
 
     /// Cancels the future: waiters throw ``CancelledError`` with `message`. Returns false if it was
-    /// already done (asyncio's `cancel(msg=)`). Must be called on the loop thread.
+    /// already done (asyncio's `cancel(msg=)`). Must be called on the loop thread. On a ``LoopTask`` it
+    /// requests the task's cancellation instead (``LoopTask/cancel(message:)``).
     @discardableResult
     public func cancel(message: String? = nil) -> Bool {
         loop.preconditionOnLoopThread("Future.cancel")
@@ -127,24 +197,28 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
 
     private func checkSettable(_ what: StaticString) throws {
         loop.preconditionOnLoopThread("Future.\(what)")
-        guard !isDone else { throw InvalidStateError("invalid state: the future is already done") }
+        guard status == .pending else { throw InvalidStateError("invalid state: the future is already done") }
     }
 
     /// Completes with `value` and wakes everyone in registration order: waiting tasks are resumed (their
-    /// next step joins the FIFO), done callbacks are scheduled with `callSoon`.
-    func complete(value: Value) {
-        storedValue = value
+    /// next step joins the FIFO), done callbacks are scheduled with `callSoon`. A future completes once:
+    /// on a done one this does nothing (the public setters throw before they get here).
+    final func complete(value: Value) {
+        guard status == .pending else { return }
+        storeValue(value)
         finish(.result)
     }
 
     /// Completes with `error`; see ``complete(value:)``.
-    func complete(error: any Error) {
+    final func complete(error: any Error) {
+        guard status == .pending else { return }
         storedError = error
         finish(.error)
     }
 
     /// Completes cancelled with `message`; see ``complete(value:)``.
-    func complete(cancelled message: String?) {
+    final func complete(cancelled message: String?) {
+        guard status == .pending else { return }
         storedCancelMessage = message
         finish(.cancelled)
     }
@@ -163,7 +237,7 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
 
     private func wake(_ entry: FutureEntry) {
         switch entry {
-        case .callback(_, let callback): loop.enqueueCallback { callback(self) }
+        case .callback(_, let callback): loop.enqueueDoneCallback(callback, for: self)
         case .waiter(_, let waiter): waiter.resume()
         }
     }
@@ -213,10 +287,10 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// ``addDoneCallback(_:)`` for the runtime's own callbacks, which do not need the future typed:
     /// stored as is (no wrapper), in a non-generic entry. The callback is given this future.
     @discardableResult
-    func onDone(_ callback: @escaping (AnyObject) -> Void) -> Int {
+    final func onDone(_ callback: @escaping (AnyObject) -> Void) -> Int {
         nextEntryID += 1
-        if isDone {
-            loop.enqueueCallback { callback(self) }
+        if status != .pending {
+            loop.enqueueDoneCallback(callback, for: self)
         } else {
             append(.callback(nextEntryID, callback))
         }
@@ -230,6 +304,9 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
         loop.preconditionOnLoopThread("Future.removeDoneCallback")
         return removeCallback(id)
     }
+
+    /// ``removeDoneCallback(_:)`` without the confinement check (the caller made it).
+    final func uncheckedRemoveDoneCallback(_ id: Int) -> Bool { removeCallback(id) }
 
     // MARK: awaiting
 
@@ -254,15 +331,15 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
 
     /// Waits until the future is done, whatever happens to the calling task (a cancellation of the
     /// caller is not delivered by this wait).
-    nonisolated(nonsending) func waitDoneIgnoringCancellation() async throws {
-        if isDone { return }
+    nonisolated(nonsending) final func waitDoneIgnoringCancellation() async throws {
+        if status != .pending { return }
         try await loop.suspendIgnoringCancellation("Future.value") { waiter in
             nextEntryID += 1
             append(.waiter(nextEntryID, waiter))
         }
     }
 
-    nonisolated(nonsending) private func waitUntilDone(cancellingFuture: Bool) async throws {
+    nonisolated(nonsending) final func waitUntilDone(cancellingFuture: Bool) async throws {
         try await loop.suspendCheckingCancellation("Future.value") { waiter in
             nextEntryID += 1
             let id = nextEntryID
@@ -279,14 +356,14 @@ public final class Future<Value>: @unchecked Sendable, CustomStringConvertible {
         guard loop.isOnLoopThread else { return "Future(\(Value.self))" }
         switch status {
         case .pending: return "Future(pending)"
-        case .result: return "Future(result: \(storedValue!))"
+        case .result: return "Future(result: \(loadValue()))"
         case .error: return "Future(error: \(storedError!))"
         case .cancelled: return "Future(cancelled\(storedCancelMessage.map { ": \($0)" } ?? ""))"
         }
     }
 
     /// The error the future holds, without counting as retrieving it (for descriptions).
-    var peekError: (any Error)? { storedError }
+    final var peekError: (any Error)? { storedError }
 }
 
 /// A future's done callback or waiting task. Not generic, so the entry array needs no generic metadata.

@@ -17,69 +17,52 @@ public protocol AnyLoopTask: AnyObject, Sendable, CustomStringConvertible {
 
 /// Where a running task finds the loop task it belongs to.
 enum TaskContext {
-    /// The record of the loop task whose body (or a child of it: `async let`, task-group children)
-    /// is running.
-    @TaskLocal static var current: TaskRecord?
+    /// The loop task whose body (or a child of it: `async let`, task-group children) is running.
+    @TaskLocal static var current: (any TaskRecord)?
 
     /// The ``CancelledError`` a wait throws because the calling task was cancelled: it carries the
     /// task's cancel message and counts as delivered (see ``TaskRecord/cancellationDelivered``).
     static func cancellation() -> CancelledError {
         let record = current
         record?.cancellationDelivered = true
-        return CancelledError(message: record?.cancelMessage)
+        return CancelledError(message: record?.requestedCancelMessage)
     }
 }
 
-/// The non-generic state of a loop task, reachable from its body through ``TaskContext`` without a
-/// dynamic cast. Loop-confined, hence `@unchecked Sendable`.
+/// The non-generic face of a loop task: what its body, the loop's registry and the waits need, without a
+/// dynamic cast or a generic-metadata lookup. Only ``LoopTask`` conforms; everything here is touched on
+/// the loop thread only (no confinement checks: the callers are internal and already on it).
 ///
-/// Ownership: the task holds its future and its record; the future holds the record (to name the
-/// task in reports); the record holds the task only while it is pending (``registered``, the loop's
-/// registry), so a finished task and its future can be freed in any order, and code that outlives the
-/// task (a `Task {}` that inherited ``TaskContext``, a future kept after its task was dropped) reads
-/// only the record, never a freed task.
-final class TaskRecord: @unchecked Sendable {
-    /// The name given at creation, if any.
-    let explicitName: String?
-    /// The loop's task counter at creation ("Task-N").
-    let number: Int
-    @exclusivity(unchecked) var cancelMessage: String?
+/// It refines no protocol on purpose (`Sendable` is a marker, without a witness table): a `LoopTask<T>` becomes `any TaskRecord` with a static witness
+/// table, whereas a protocol with base protocols makes the runtime instantiate one per conversion
+/// (`swift_getWitnessTable`, about 100 instructions, several times per task).
+protocol TaskRecord: AnyObject, Sendable {
+    /// The task as the public protocol.
+    var asLoopTask: any AnyLoopTask { get }
+    /// The name given at creation, or "Task-N".
+    var name: String { get }
+    /// See ``LoopTask/description``.
+    var description: String { get }
+    /// The message of the last cancellation request (unchecked ``AnyLoopTask/cancelMessage``).
+    var requestedCancelMessage: String? { get }
     /// Whether ``LoopTask/cancel(message:)`` was called.
-    @exclusivity(unchecked) var cancelRequested = false
+    var cancelRequested: Bool { get }
     /// Whether one of the task's waits threw ``CancelledError`` because of that request (asyncio: the
     /// `CancelledError` was thrown into the coroutine). A task whose cancellation was requested and
     /// that returns a value without this ends cancelled, as in asyncio.
-    @exclusivity(unchecked) var cancellationDelivered = false
-    @exclusivity(unchecked) var waitingOn: String?
+    var cancellationDelivered: Bool { get set }
+    /// What the task waits on now (unchecked ``AnyLoopTask/waitingOn``).
+    var currentWait: String? { get set }
     /// Context-variable values: a copy of the creator's, or made lazily empty.
-    @exclusivity(unchecked) var context: ExecutionContext?
-
-    /// While the task is pending: the task, held by the loop's registry, and its neighbours there.
-    @exclusivity(unchecked) var registered: (any AnyLoopTask)?
-    @exclusivity(unchecked) var nextPending: TaskRecord?
-    /// Invariant that makes `unowned(unsafe)` safe here: `previousPending` is non-nil only while this
-    /// record is in the loop's pending list, and then it names the record before it, which the list
-    /// holds strongly (through its own predecessor's `nextPending`, or the loop's `firstPendingTask`).
-    /// `unregister` clears it, and fixes the neighbours, before a record leaves the list; it is read
-    /// only by `register`/`unregister` on the loop thread. (A weak reference would cost a side-table
-    /// allocation per task.)
-    @exclusivity(unchecked) unowned(unsafe) var previousPending: TaskRecord?
-
-    init(name: String?, number: Int, context: ExecutionContext?) {
-        explicitName = name
-        self.number = number
-        self.context = context
-    }
-
-    /// The task's name ("Task-N" unless given; formatted only when asked for).
-    var name: String { explicitName ?? "Task-\(number)" }
-
-    var executionContext: ExecutionContext {
-        if let context { return context }
-        let fresh = ExecutionContext()
-        context = fresh
-        return fresh
-    }
+    var executionContext: ExecutionContext { get }
+    /// Whether the task has not finished yet (unchecked ``AnyLoopTask/isDone``, negated).
+    var isPending: Bool { get }
+    /// Requests cancellation; see ``LoopTask/cancel(message:)``.
+    @discardableResult func cancel(message: String?) -> Bool
+    /// The task's position in its loop's registry of pending tasks, -1 once it left it.
+    var pendingSlot: Int { get set }
+    /// Calls `callback` once done, with the error if the task failed (retrieving it).
+    func observeCompletion(_ callback: @escaping ((any Error)?) -> Void)
 }
 
 /// The loop task running the calling code, if any (asyncio's `current_task()`). Child tasks (`async
@@ -87,7 +70,10 @@ final class TaskRecord: @unchecked Sendable {
 ///
 /// Code that outlives its loop task (a bare `Task {}` inherits task-locals, so it may still run after
 /// the loop task finished) gets nil.
-public func currentTask() -> (any AnyLoopTask)? { TaskContext.current?.registered }
+public func currentTask() -> (any AnyLoopTask)? {
+    guard let task = TaskContext.current, task.isPending else { return nil }
+    return task.asLoopTask
+}
 
 /// Starts `body` as a task on the running loop (asyncio's `asyncio.create_task`); see
 /// ``EventLoop/createTask(name:eager:_:)``.
@@ -99,7 +85,7 @@ public func createTask<T>(
     try EventLoop.running().createTask(name: name, eager: eager, body)
 }
 
-/// A Swift task that runs on an event loop and has a future's API (asyncio's `Task`).
+/// A Swift task that runs on an event loop and is a future of its result (asyncio's `Task`).
 ///
 /// Created by ``EventLoop/createTask(name:eager:_:)``. Await it with `try await task.value`; as in
 /// asyncio, cancelling the awaiting task cancels this one too. Cancellation is Swift cancellation:
@@ -107,40 +93,69 @@ public func createTask<T>(
 /// `Task.isCancelled`. A body that catches the error and returns normally ends *not* cancelled. Unlike
 /// asyncio's `uncancel`, Swift cancellation cannot be withdrawn: later waits in that body throw again.
 ///
+/// A loop task is one object: the task's state, its future (``future`` is the task itself) and what
+/// its body finds through ``currentTask()``. The Swift task running the body holds it until the body
+/// ends; the loop's registry holds it while it is pending; nothing in it points back weakly or unsafely.
+///
 /// Loop-confined like ``Future``: use it from the loop thread (`@unchecked Sendable` on that basis).
-public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
-    /// The task's result, as a future.
-    public let future: Future<Value>
-    /// The task's name ("Task-N" unless given; formatted only when asked for).
-    public var name: String { record.name }
-    /// The loop the task runs on.
-    public var loop: EventLoop { future.loop }
-    /// The message of the last cancellation request.
-    public var cancelMessage: String? { loop.preconditionOnLoopThread("LoopTask.cancelMessage"); return record.cancelMessage }
-    /// What the task waits on now, if it is suspended on the loop.
-    public var waitingOn: String? { loop.preconditionOnLoopThread("LoopTask.waitingOn"); return record.waitingOn }
-    var swiftTask: Task<Void, Never>?
-    let record: TaskRecord
+public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, @unchecked Sendable {
+    /// The name given at creation, if any.
+    private let explicitName: String?
+    /// The loop's task counter at creation ("Task-N").
+    private let number: Int
+    @exclusivity(unchecked) final var requestedCancelMessage: String?
+    @exclusivity(unchecked) final var cancelRequested = false
+    @exclusivity(unchecked) final var cancellationDelivered = false
+    @exclusivity(unchecked) final var currentWait: String?
+    @exclusivity(unchecked) private var context: ExecutionContext?
+    @exclusivity(unchecked) final var pendingSlot = -1
+    /// The Swift task running the body, until the body ends.
+    @exclusivity(unchecked) var swiftTask: Task<Void, any Error>?
 
     init(loop: EventLoop, name: String?, number: Int) {
-        future = Future(loop: loop)
-        record = TaskRecord(name: name, number: number, context: ExecutionContext.captureIfInUse())
-        future.owner = record
+        explicitName = name
+        self.number = number
+        context = ExecutionContext.captureIfInUse()
+        super.init(loop: loop)
     }
 
+    deinit {
+        // Here, while the name is still there: `Future`'s deinit runs after this class's properties are gone.
+        if status == .error && !errorRetrieved { reportUnretrievedError(owner: "Task '\(name)'") }
+    }
+
+    /// The task's result, as a future: the task itself (a loop task is a future).
+    public var future: Future<Value> { self }
+    /// The task's name ("Task-N" unless given; formatted only when asked for).
+    public var name: String { explicitName ?? "Task-\(number)" }
+    /// The message of the last cancellation request.
+    public var cancelMessage: String? { loop.preconditionOnLoopThread("LoopTask.cancelMessage"); return requestedCancelMessage }
+    /// What the task waits on now, if it is suspended on the loop.
+    public var waitingOn: String? { loop.preconditionOnLoopThread("LoopTask.waitingOn"); return currentWait }
+
+    var executionContext: ExecutionContext {
+        if let context { return context }
+        let fresh = ExecutionContext()
+        context = fresh
+        return fresh
+    }
+
+    var isPending: Bool { status == .pending }
+    var asLoopTask: any AnyLoopTask { self }
+
     /// Whether the task finished.
-    public var isDone: Bool { loop.preconditionOnLoopThread("LoopTask.isDone"); return future.status != .pending }
+    public override var isDone: Bool { loop.preconditionOnLoopThread("LoopTask.isDone"); return status != .pending }
     /// Whether the task ended cancelled.
-    public var isCancelled: Bool { loop.preconditionOnLoopThread("LoopTask.isCancelled"); return future.status == .cancelled }
+    public override var isCancelled: Bool { loop.preconditionOnLoopThread("LoopTask.isCancelled"); return status == .cancelled }
 
     /// Requests cancellation with an optional message (asyncio's `cancel(msg=)`): the task's current or
     /// next wait throws ``CancelledError`` carrying `message`. Returns false if the task is already done.
     @discardableResult
-    public func cancel(message: String? = nil) -> Bool {
+    public override func cancel(message: String? = nil) -> Bool {
         loop.preconditionOnLoopThread("LoopTask.cancel")
-        guard future.status == .pending else { return false }
-        record.cancelMessage = message
-        record.cancelRequested = true
+        guard status == .pending else { return false }
+        requestedCancelMessage = message
+        cancelRequested = true
         swiftTask?.cancel()
         return true
     }
@@ -150,72 +165,96 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// Cancelling the awaiting task cancels this task, and (as in asyncio) the awaiting task resumes
     /// only once this one has finished: it sees this task's outcome — `CancelledError` if it ended
     /// cancelled, its value if it caught the cancellation and returned. ``waitDone()`` does not cancel.
-    nonisolated(nonsending) public var value: Value {
+    nonisolated(nonsending) public override var value: Value {
         get async throws {
             loop.preconditionOnLoopThread("LoopTask.value")
-            if future.status == .pending {
+            if status == .pending {
                 do {
-                    try await future.waitDone()
+                    try await waitUntilDone(cancellingFuture: false)
                 } catch let error as CancelledError {
                     cancel(message: error.message)
-                    if !future.isDone { try await future.waitDoneIgnoringCancellation() }
+                    if status == .pending { try await waitDoneIgnoringCancellation() }
                 }
             }
-            return try future.result()
+            return try uncheckedResult()
         }
     }
 
     /// Waits until the task is done without cancelling it if the waiting task is cancelled.
-    nonisolated(nonsending) public func waitDone() async throws {
+    nonisolated(nonsending) public override func waitDone() async throws {
         loop.preconditionOnLoopThread("LoopTask.waitDone")
-        try await future.waitDone()
+        if status == .pending { try await waitUntilDone(cancellingFuture: false) }
     }
 
     /// The result (asyncio's `result()`); see ``Future/result()``.
-    public func result() throws -> Value {
+    public override func result() throws -> Value {
         loop.preconditionOnLoopThread("LoopTask.result")
-        return try future.result()
+        return try uncheckedResult()
     }
 
     /// The error, or nil (asyncio's `exception()`); see ``Future/error()``.
-    public func error() throws -> (any Error)? {
+    public override func error() throws -> (any Error)? {
         loop.preconditionOnLoopThread("LoopTask.error")
-        return try future.error()
+        return try uncheckedError()
+    }
+
+    /// A task's result comes from its body: throws ``InvalidStateError`` (asyncio's `Task.set_result`
+    /// raises too).
+    public override func setResult(_ value: Value) throws {
+        loop.preconditionOnLoopThread("LoopTask.setResult")
+        throw InvalidStateError("a task's result comes from its body: it does not support setResult")
+    }
+
+    /// A task's error comes from its body: throws ``InvalidStateError``.
+    public override func setError(_ error: any Error) throws {
+        loop.preconditionOnLoopThread("LoopTask.setError")
+        throw InvalidStateError("a task's error comes from its body: it does not support setError")
     }
 
     /// Adds a done callback, given this task; see ``Future/addDoneCallback(_:)``.
     @discardableResult
-    public func addDoneCallback(_ callback: @escaping (LoopTask<Value>) -> Void) -> Int {
+    public override func addDoneCallback(_ callback: @escaping (LoopTask<Value>) -> Void) -> Int {
         loop.preconditionOnLoopThread("LoopTask.addDoneCallback")
-        // Holds the task until the callback has run (the future drops its callbacks when done).
-        return future.addDoneCallback { _ in callback(self) }
+        let context = ExecutionContext.captureIfInUse()
+        return onDone { done in
+            ExecutionContext.run(in: context) { callback(unsafeDowncast(done, to: LoopTask<Value>.self)) }
+        }
     }
 
     /// Removes a done callback; see ``Future/removeDoneCallback(_:)``.
     @discardableResult
-    public func removeDoneCallback(_ id: Int) -> Bool {
+    public override func removeDoneCallback(_ id: Int) -> Bool {
         loop.preconditionOnLoopThread("LoopTask.removeDoneCallback")
-        return future.removeDoneCallback(id)
+        return uncheckedRemoveDoneCallback(id)
     }
 
-    func finish(value: Value) {
-        if record.cancelRequested && !record.cancellationDelivered {
+    func observeCompletion(_ callback: @escaping ((any Error)?) -> Void) {
+        onDone { done in callback(unsafeDowncast(done, to: LoopTask<Value>.self).failure) }
+    }
+
+    /// The task's whole life, as the operation of its Swift task: a task cancelled before its first
+    /// step never runs its body (asyncio). (The body is not stored in the task: an optional of a
+    /// generic closure type would cost a metadata lookup to clear; the operation's closure holds it.)
+    func run(_ body: () async throws -> Value) async {
+        if cancelRequested { return finish(error: CancelledError(message: requestedCancelMessage)) }
+        do { finish(value: try await body()) } catch { finish(error: error) }
+    }
+
+    private func finish(value: Value) {
+        if cancelRequested && !cancellationDelivered {
             // Cancelled, and no wait threw it since: asyncio ends such a task cancelled.
-            future.complete(cancelled: cancelMessage)
+            complete(cancelled: requestedCancelMessage)
         } else {
-            future.complete(value: value)
+            complete(value: value)
         }
         finished()
     }
 
-    /// A task cancelled before its first step never runs its body (asyncio).
-    var cancelledBeforeStart: Bool { record.cancelRequested }
-
-    func finish(error: any Error) {
+    private func finish(error: any Error) {
         switch error {
-        case let error as CancelledError: future.complete(cancelled: error.message ?? cancelMessage)
-        case is CancellationError: future.complete(cancelled: cancelMessage)
-        default: future.complete(error: error)
+        case let error as CancelledError: complete(cancelled: error.message ?? requestedCancelMessage)
+        case is CancellationError: complete(cancelled: requestedCancelMessage)
+        default: complete(error: error)
         }
         finished()
     }
@@ -224,17 +263,17 @@ public final class LoopTask<Value>: AnyLoopTask, @unchecked Sendable {
     /// leaves the loop's registry.
     private func finished() {
         swiftTask = nil
-        loop.unregister(record)
+        loop.unregisterPending(self)
     }
 
     /// Safe from any thread: the state is shown only on the loop's thread.
-    public var description: String {
+    public override var description: String {
         guard loop.isOnLoopThread else { return "LoopTask('\(name)')" }
         let state: String
-        switch future.status {
-        case .pending: state = record.waitingOn.map { "pending, waiting on \($0)" } ?? "pending"
+        switch status {
+        case .pending: state = currentWait.map { "pending, waiting on \($0)" } ?? "pending"
         case .result: state = "finished"
-        case .error: state = "failed: \(future.peekError.map { "\($0)" } ?? "")"
+        case .error: state = "failed: \(peekError.map { "\($0)" } ?? "")"
         case .cancelled: state = "cancelled"
         }
         return "LoopTask('\(name)', \(state))"
@@ -254,26 +293,21 @@ extension EventLoop {
         try checkUsable("createTask")
         taskCounter += 1
         let task = LoopTask<T>(loop: self, name: name, number: taskCounter)
-        register(task.record, task)
-        // The operation is written out in each branch (not stored in a `let`) so that it is emitted
-        // with the abstraction `Task` expects: no reabstraction thunks, whose async frames would push a
-        // waiting task's frames past the task allocator's first slab (about 1 KiB more per task).
+        registerPending(task)
+        // The operation is a throwing closure, the type `Task` stores (a non-throwing one would be
+        // wrapped in a thunk, one more allocation), written out in each branch so that it is emitted
+        // with the abstraction `Task` expects (no reabstraction thunk, whose async frame would sit in
+        // the task allocator's first slab).
         if eager {
-            task.swiftTask = Task.immediate(name: name, executorPreference: self) {
-                await TaskContext.$current.withValue(task.record) {
-                    if task.cancelledBeforeStart { return task.finish(error: CancelledError(message: task.cancelMessage)) }
-                    do { task.finish(value: try await body()) } catch { task.finish(error: error) }
-                }
+            task.swiftTask = Task.immediate(name: name, executorPreference: self) { () async throws in
+                await TaskContext.$current.withValue(task) { await task.run(body) }
             }
         } else {
-            task.swiftTask = Task(name: name, executorPreference: self) {
-                await TaskContext.$current.withValue(task.record) {
-                    if task.cancelledBeforeStart { return task.finish(error: CancelledError(message: task.cancelMessage)) }
-                    do { task.finish(value: try await body()) } catch { task.finish(error: error) }
-                }
+            task.swiftTask = Task(name: name, executorPreference: self) { () async throws in
+                await TaskContext.$current.withValue(task) { await task.run(body) }
             }
         }
-        if task.isDone { task.swiftTask = nil }  // an eager body that never suspended
+        if task.status != .pending { task.swiftTask = nil }  // an eager body that never suspended
         return task
     }
 
@@ -281,41 +315,63 @@ extension EventLoop {
     public func allTasks() -> [any AnyLoopTask] {
         preconditionOnLoopThread("EventLoop.allTasks")
         var all: [any AnyLoopTask] = []
-        var record = firstPendingTask
-        while let current = record {
-            if let task = current.registered { all.append(task) }
-            record = current.nextPending
-        }
+        all.reserveCapacity(pendingTasks.count - pendingTaskHoles)
+        for case let task? in pendingTasks { all.append(task.asLoopTask) }
         return all
     }
 
     /// Adds a pending task to the registry (at the end); the registry holds it until it leaves.
-    func register(_ record: TaskRecord, _ task: any AnyLoopTask) {
-        record.registered = task
-        record.previousPending = lastPendingTask
-        if let last = lastPendingTask { last.nextPending = record } else { firstPendingTask = record }
-        lastPendingTask = record
+    func registerPending(_ task: any TaskRecord) {
+        task.pendingSlot = pendingTasks.count
+        pendingTasks.append(task)
     }
 
     /// Empties the registry and returns the tasks that were in it, in creation order (the loop's
     /// clean-up: they are cancelled and watched, or reported, by the caller).
-    func takeAllPendingTasks() -> [any AnyLoopTask] {
-        var taken: [any AnyLoopTask] = []
-        while let record = firstPendingTask {
-            if let task = record.registered { taken.append(task) }
-            unregister(record)
+    func takeAllPendingTasks() -> [any TaskRecord] {
+        var taken: [any TaskRecord] = []
+        taken.reserveCapacity(pendingTasks.count - pendingTaskHoles)
+        for case let task? in pendingTasks {
+            task.pendingSlot = -1
+            taken.append(task)
         }
+        pendingTasks.removeAll()
+        pendingTaskHoles = 0
         return taken
     }
 
-    /// Removes a task from the registry; harmless if it already left.
-    func unregister(_ record: TaskRecord) {
-        guard record.registered != nil else { return }
-        let next = record.nextPending
-        if let previous = record.previousPending { previous.nextPending = next } else { firstPendingTask = next }
-        if let next { next.previousPending = record.previousPending } else { lastPendingTask = record.previousPending }
-        record.nextPending = nil
-        record.previousPending = nil
-        record.registered = nil
+    /// Removes a task from the registry; harmless if it already left. The slot is emptied in place
+    /// (creation order is kept without moving anyone); trailing empty slots are dropped at once, and
+    /// the array is compacted when empty slots are the majority, so leaving is O(1) amortized in any
+    /// order.
+    func unregisterPending(_ task: any TaskRecord) {
+        let slot = task.pendingSlot
+        guard slot >= 0 else { return }
+        task.pendingSlot = -1
+        if slot == pendingTasks.count - 1 {
+            pendingTasks.removeLast()
+            while let last = pendingTasks.last, last == nil {
+                pendingTasks.removeLast()
+                pendingTaskHoles -= 1
+            }
+            return
+        }
+        pendingTasks[slot] = nil
+        pendingTaskHoles += 1
+        if pendingTaskHoles >= 32 && pendingTaskHoles * 2 > pendingTasks.count { compactPendingTasks() }
+    }
+
+    private func compactPendingTasks() {
+        var kept = 0
+        for index in pendingTasks.indices {
+            guard let task = pendingTasks[index] else { continue }
+            if index != kept {
+                task.pendingSlot = kept
+                pendingTasks[kept] = task
+            }
+            kept += 1
+        }
+        pendingTasks.removeLast(pendingTasks.count - kept)
+        pendingTaskHoles = 0
     }
 }

@@ -7,7 +7,7 @@
 /// only (cancellation from other threads is forwarded through the inbox), hence `@unchecked Sendable`.
 final class LoopWaiter: @unchecked Sendable {
     /// The loop task that waits, if any: its cancel message becomes the ``CancelledError``'s.
-    let task: TaskRecord?
+    let task: (any TaskRecord)?
     private var continuation: UnsafeContinuation<Void, any Error>?
     private var cancelledBeforeSuspending = false
     /// Whether the waiter was already resumed (granted, failed or cancelled).
@@ -15,7 +15,7 @@ final class LoopWaiter: @unchecked Sendable {
     /// Called on the loop thread when the waiting task is cancelled while still waiting, before it resumes.
     var onCancel: (() -> Void)?
 
-    init(task: TaskRecord?) { self.task = task }
+    init(task: (any TaskRecord)?) { self.task = task }
 
     /// The task's cancel message when its cancellation woke this waiter; later requests before the
     /// task runs do not replace it (asyncio: the first `cancel(msg)` cancels the awaited future with
@@ -23,7 +23,7 @@ final class LoopWaiter: @unchecked Sendable {
     private var messageAtCancellation: String??
 
     /// The message the waiting task was cancelled with.
-    var cancelMessage: String? { messageAtCancellation ?? task?.cancelMessage }
+    var cancelMessage: String? { messageAtCancellation ?? task?.requestedCancelMessage }
 
     /// Resumes the task normally. Returns false if it had already been resumed.
     @discardableResult
@@ -50,7 +50,7 @@ final class LoopWaiter: @unchecked Sendable {
     /// The task was cancelled (on the loop thread).
     fileprivate func cancel() {
         guard !isFinished else { return }
-        messageAtCancellation = .some(task?.cancelMessage)
+        messageAtCancellation = .some(task?.requestedCancelMessage)
         guard continuation != nil else { cancelledBeforeSuspending = true; return }
         let handler = onCancel
         onCancel = nil
@@ -77,8 +77,8 @@ extension EventLoop {
         try checkUsable(what())
         let record = TaskContext.current
         let waiter = LoopWaiter(task: record)
-        record?.waitingOn = what()
-        defer { record?.waitingOn = nil }
+        record?.currentWait = what()
+        defer { record?.currentWait = nil }
         do {
             try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in

@@ -11,7 +11,7 @@ extension EventLoop {
         let task = try createTask(name: "uncancellable", body)
         if !task.isDone {
             try await suspendIgnoringCancellation("uncancellable") { waiter in
-                task.future.addDoneCallback { _ in waiter.resume() }
+                task.onDone { _ in waiter.resume() }
             }
         }
         return try task.result()

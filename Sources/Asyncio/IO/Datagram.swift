@@ -29,7 +29,7 @@ extension DatagramProtocol {
 ///
 /// Loop-confined: libuv calls back on the loop thread, and every public member checks that it is
 /// called there (a call from another thread is a precondition failure naming it), hence
-/// `@unchecked Sendable`. Its ``UVHandle`` keeps it alive while the endpoint is open.
+/// `@unchecked Sendable`. Its libuv handle's owner (`UVHandle`) keeps it alive while the endpoint is open.
 public final class DatagramTransport: UVHandleOwner, @unchecked Sendable {
     let loop: EventLoop
     private let handle: UVHandle

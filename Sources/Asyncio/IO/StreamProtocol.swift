@@ -20,6 +20,19 @@ public protocol StreamProtocol: AnyObject {
     func pauseWriting()
     /// The write buffer drained to its low-water mark: go on producing.
     func resumeWriting()
+    /// Whether the connection is between messages — no request under way, nothing owed to the peer —
+    /// so that a server's graceful shutdown may close it at once and the idle timeout applies
+    /// (``ConnectionTimeouts/idle``). The default is the transport's own account,
+    /// ``StreamTransport/isIdle``: nothing received since the last write and nothing left to write. That
+    /// fits a protocol that answers each request with writes made in one go; a protocol that answers
+    /// over time (a response streamed across several loop iterations, work done before the first
+    /// byte is written) or that receives messages needing no answer should say itself, e.g.
+    /// `transport.isIdle && !parser.hasPartialMessage && inFlight == 0`.
+    ///
+    /// Asked when a graceful shutdown begins, and then after each read, each write and whenever the
+    /// write buffer empties, in a callback of its own (so never between two writes of one callback);
+    /// and by the idle and read timeouts when their timer fires. Must not close or write.
+    func isIdle(_ transport: StreamTransport) -> Bool
 }
 
 extension StreamProtocol {
@@ -29,4 +42,5 @@ extension StreamProtocol {
     public func connectionLost(_ error: (any Error)?) {}
     public func pauseWriting() {}
     public func resumeWriting() {}
+    public func isIdle(_ transport: StreamTransport) -> Bool { transport.idleByOwnAccount }
 }

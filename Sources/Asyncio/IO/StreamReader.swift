@@ -50,6 +50,8 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
 
     /// Whether a read call is waiting for data (tests synchronise their writers with it).
     var isWaitingForData: Bool { !waiters.isEmpty }
+    /// Whether no received byte waits to be consumed.
+    var isBufferEmpty: Bool { buffer.isEmpty }
     /// How many bytes arrived since the stream began, consumed or not.
     var receivedByteCount: Int { buffer.consumedCount + buffer.count }
 
@@ -64,8 +66,11 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
         if let error { throw error }
         if eof { return }
         transport.startReading()
+        transport.readerWillWait()
         try await waiters.wait(on: transport.loop, "\(what)")
-        if let error, buffer.isEmpty { throw error }
+        // A timeout ends the read that waited, whatever was buffered (the half of a message that
+        // stalled is of no use); other errors come after the buffered bytes.
+        if let error, buffer.isEmpty || error is ConnectionTimeoutError { throw error }
     }
 
     /// Resumes reading from the socket once the buffer is back within the limit (asyncio's

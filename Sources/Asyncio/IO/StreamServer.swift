@@ -8,6 +8,19 @@ import Glibc
 /// when the handler returns; a handler that throws ends only its own connection, and its error goes
 /// to the loop's exception handler); in the protocol API each connection gets a new protocol object.
 ///
+/// Ending it, as asyncio 3.12/3.13:
+/// - ``close()`` stops listening; connections already accepted go on. ``waitClosed()`` and
+///   ``serveForever()`` return once the server is closed and every connection is gone (streams: its
+///   handler returned).
+/// - ``closeClients()`` closes every connection (flushing what was written), ``abortClients()``
+///   aborts them.
+/// - ``shutdown(gracePeriod:)`` does all of it in order: stops listening, closes the idle connections
+///   at once (between messages: see ``StreamTransport/isIdle`` and ``StreamProtocol/isIdle(_:)``),
+///   closes each busy one as soon as it becomes idle, and aborts whatever is left when the grace
+///   period ends — so ``serveForever()`` returns within the grace period. A server started on a loop
+///   of an ``EventLoopGroup`` takes part in the group's graceful shutdown
+///   (``EventLoopGroup/shutdown(gracePeriod:)-git1``, ``EventLoopGroup/shutdownOnTerminationSignals(gracePeriod:)``).
+///
 /// Loop-confined: every member checks that it runs on the loop thread (a call from another thread is
 /// a precondition failure naming it), hence `@unchecked Sendable`.
 public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendable {
@@ -17,32 +30,44 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         case protocols(() -> any StreamProtocol)
     }
 
+    /// An open connection: its transport and, in the streams API, its handler's task.
+    private struct Connection {
+        let transport: StreamTransport
+        var task: LoopTask<Void>?
+    }
+
     let loop: EventLoop
     private let listener: UVHandle
     private let isTCP: Bool
     private let acceptor: Acceptor
-    /// Open connections: the handler's task (streams) or the transport (protocols).
-    private var connections: [ObjectIdentifier: AnyObject] = [:]
+    private let timeouts: ConnectionTimeouts
+    /// Open connections, by transport (streams: until the handler returns; protocols: until the
+    /// transport is closed).
+    private var connections: [ObjectIdentifier: Connection] = [:]
     private let closedWaiters = WaitList()
     private var closed = false
+    /// Unregistered from the loop (closed, no connection left).
+    private var finished = false
     /// The socket file of a Unix server (libuv removes it when the listening handle closes).
     fileprivate var socketPath: String?
 
-    private init(loop: EventLoop, listener: UVHandle, isTCP: Bool, acceptor: Acceptor) {
+    private init(loop: EventLoop, listener: UVHandle, isTCP: Bool, acceptor: Acceptor, timeouts: ConnectionTimeouts) {
         self.loop = loop
         self.listener = listener
         self.isTCP = isTCP
         self.acceptor = acceptor
+        self.timeouts = timeouts
         listener.attach(self)
     }
 
     /// Binds with `bind` and listens; on failure the listening handle is closed (which removes a
-    /// socket file it bound) before throwing.
+    /// socket file it bound) before throwing. The server registers with the loop: closing the loop
+    /// closes it, and the loop's graceful shutdown (a group's) shuts it down.
     static func listen(
-        loop: EventLoop, handle: UVHandle, isTCP: Bool, acceptor: Acceptor, backlog: Int, target: String,
-        bind: (StreamServer, UVHandle) throws -> Void
+        loop: EventLoop, handle: UVHandle, isTCP: Bool, acceptor: Acceptor, timeouts: ConnectionTimeouts,
+        backlog: Int, target: String, bind: (StreamServer, UVHandle) throws -> Void
     ) throws -> StreamServer {
-        let server = StreamServer(loop: loop, listener: handle, isTCP: isTCP, acceptor: acceptor)
+        let server = StreamServer(loop: loop, listener: handle, isTCP: isTCP, acceptor: acceptor, timeouts: timeouts)
         do {
             try bind(server, handle)
             let status = uv_listen(handle.pointer.assumingMemoryBound(to: uv_stream_t.self), Int32(clamping: backlog)) { raw, status in
@@ -54,6 +79,7 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
             throw error
         }
         loop.register(server)
+        loop.registerForGracefulShutdown(server)
         return server
     }
 
@@ -80,6 +106,9 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         return status == 0 ? SocketAddress(storage: storage) : nil
     }
 
+    /// The open connections' transports (tests).
+    var connectionTransports: [StreamTransport] { connections.values.map(\.transport) }
+
     /// Whether the server stopped listening.
     public var isClosed: Bool {
         check("StreamServer.isClosed")
@@ -103,6 +132,8 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
             client.closeNow()
             return acceptFailed(error)
         }
+        if !timeouts.isNone { client.setTimeouts(timeouts) }
+        let key = ObjectIdentifier(client)
         switch acceptor {
         case .streams(let limit, let handler):
             let reader = StreamReader(transport: client, limit: limit)
@@ -114,20 +145,20 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
                 client.closeNow()
                 return acceptFailed(error)
             }
-            connections[ObjectIdentifier(task)] = task
+            connections[key] = Connection(transport: client, task: task)
             task.addDoneCallback { [self] finished in
-                if let error = try? finished.error() {
-                    // asyncio: "Unhandled exception in client_connected_cb"; the server goes on.
+                // asyncio: "Unhandled exception in client_connected_cb"; the server goes on. A
+                // connection's own timeout is not a failure of the handler.
+                if let error = try? finished.error(), !(error is ConnectionTimeoutError) {
                     loop.report(ExceptionContext(
                         message: "Unhandled error in a connection handler", error: error, source: finished.description))
                 }
                 client.closeAfterFlush()
-                connectionEnded(ObjectIdentifier(finished))
+                connectionEnded(key)
             }
         case .protocols(let factory):
             let userProtocol = factory()
-            let key = ObjectIdentifier(client)
-            connections[key] = client
+            connections[key] = Connection(transport: client, task: nil)
             client.onClosed = { [self] in connectionEnded(key) }
             client.userProtocol = userProtocol
             userProtocol.connectionMade(client)
@@ -146,7 +177,18 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
 
     private func connectionEnded(_ key: ObjectIdentifier) {
         connections[key] = nil
-        if closed && connections.isEmpty { closedWaiters.wakeAll() }
+        if closed && connections.isEmpty {
+            closedWaiters.wakeAll()
+            finish()
+        }
+    }
+
+    /// Closed with no connection left: the loop need not know the server any more.
+    private func finish() {
+        guard !finished else { return }
+        finished = true
+        loop.unregister(self)
+        loop.unregisterFromGracefulShutdown(self)
     }
 
     /// Stops listening (asyncio's `close()`); connections already accepted go on. A Unix server's
@@ -160,28 +202,86 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
     private func stopListening() {
         guard !closed else { return }
         closed = true
-        loop.unregister(self)
         listener.close()
-        if connections.isEmpty { closedWaiters.wakeAll() }
+        if connections.isEmpty {
+            closedWaiters.wakeAll()
+            finish()
+        }
     }
+
+    /// Closes every open connection, as each transport's ``StreamTransport/close()`` (asyncio 3.13's
+    /// `close_clients()`): what was written is delivered first; a streams handler's reads then see the
+    /// end of the stream and its writes throw ``StreamClosedError``. Does not stop listening: connections
+    /// accepted afterwards go on (call ``close()`` first).
+    public func closeClients() {
+        check("StreamServer.closeClients")
+        for connection in Array(connections.values) { connection.transport.closeAfterFlush() }
+    }
+
+    /// Aborts every open connection, as each transport's ``StreamTransport/abort()`` (asyncio 3.13's
+    /// `abort_clients()`): buffered writes are discarded, TCP peers get a reset. Unlike asyncio, whose
+    /// server counts transports, this server counts streams handlers, so it also cancels every handler
+    /// still running: with its connection gone it has nothing left to do, and ``waitClosed()`` can end.
+    public func abortClients() {
+        check("StreamServer.abortClients")
+        abortAll()
+    }
+
+    private func abortAll() {
+        for connection in Array(connections.values) {
+            connection.transport.abortNow()
+            connection.task?.cancel(message: "the server aborted its clients")
+        }
+    }
+
+    /// Shuts the server down gracefully within `gracePeriod`, and returns once every connection is
+    /// gone: stops listening (as ``close()``); closes the idle connections at once — a streams handler
+    /// waiting for its next message sees the end of the stream — and every other one as soon as it
+    /// becomes idle (its request answered); when the grace period ends, aborts what is left
+    /// (``abortClients()``, which also cancels the handlers). A server of a group's loop is shut down
+    /// this way by the group's ``EventLoopGroup/shutdown(gracePeriod:)-git1``.
+    ///
+    /// "Idle" is ``StreamTransport/isIdle`` (streams: the handler waits in a read with nothing buffered,
+    /// and nothing arrived since its last write) or, in the protocol API, ``StreamProtocol/isIdle(_:)``.
+    /// If the calling task is cancelled, what is left is aborted at once and this returns without
+    /// waiting.
+    nonisolated(nonsending) public func shutdown(gracePeriod: Duration) async {
+        check("StreamServer.shutdown")
+        stopListening()
+        for connection in Array(connections.values) { connection.transport.closeWhenIdle() }
+        guard !isFullyClosed else { return }
+        let deadline = loop.scheduleTimer(at: loop.deadline(after: gracePeriod.signedNanoseconds)) { [weak self] in
+            self?.abortAll()
+        }
+        defer { deadline.cancel() }
+        do {
+            while !isFullyClosed { try await closedWaiters.wait(on: loop, "StreamServer.shutdown") }
+        } catch {
+            abortAll()
+        }
+    }
+
+    private var isFullyClosed: Bool { closed && connections.isEmpty && listener.state == .closed }
 
     func handleDidClose(_ handle: UVHandle) { closedWaiters.wakeAll() }
 
-    /// Waits until the server is closed and every connection handler has finished (asyncio 3.12's
-    /// `wait_closed()`).
+    /// Waits until the server is closed and every connection is gone (asyncio 3.12's
+    /// `wait_closed()`): streams handlers have returned, protocol connections have closed.
     nonisolated(nonsending) public func waitClosed() async throws {
         check("StreamServer.waitClosed")
-        while !(closed && connections.isEmpty && listener.state == .closed) {
+        while !isFullyClosed {
             try await closedWaiters.wait(on: loop, "StreamServer.waitClosed")
         }
     }
 
-    /// Serves until the server is closed or the calling task is cancelled (which closes it), as
-    /// asyncio's `serve_forever()`.
+    /// Serves until the server is closed and its connections are gone (asyncio 3.12's `serve_forever()`:
+    /// after ``close()`` it returns once ``waitClosed()`` would, so ``shutdown(gracePeriod:)`` ends it
+    /// within the grace period). Cancelling the calling task stops listening and throws at once,
+    /// leaving the open connections to go on.
     nonisolated(nonsending) public func serveForever() async throws {
         check("StreamServer.serveForever")
         do {
-            while !closed { try await closedWaiters.wait(on: loop, "StreamServer.serveForever") }
+            while !isFullyClosed { try await closedWaiters.wait(on: loop, "StreamServer.serveForever") }
         } catch {
             stopListening()
             throw error
@@ -190,10 +290,14 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
 
     func closeForLoopShutdown() {
         closed = true
+        finished = true
+        loop.unregisterFromGracefulShutdown(self)
         listener.close()
-        for case let task as LoopTask<Void> in connections.values { task.cancel() }
+        for connection in connections.values { connection.task?.cancel() }
     }
 }
+
+extension StreamServer: GracefulShutdown {}
 
 /// Clears the way for a Unix server at `path`: a socket file there is a leftover (a server that died
 /// without removing it) and is removed, as asyncio's `start_unix_server` does; anything else there
@@ -213,80 +317,155 @@ extension EventLoop {
     /// Starts a TCP server on `host`:`port` (port 0 picks a free port: read ``StreamServer/address``)
     /// whose handler gets a reader and a writer for each connection (asyncio's `start_server`).
     /// An error thrown by the handler ends its connection and goes to the loop's exception handler.
+    /// - Parameters:
+    ///   - host: the numeric address to listen on ("127.0.0.1", "0.0.0.0" for every IPv4 interface, "::").
+    ///   - port: the port; 0 picks a free one.
+    ///   - backlog: the most connections the kernel queues before they are accepted (`listen`'s).
+    ///   - reusePort: set `SO_REUSEPORT`, so that other sockets (other loops, other processes) may
+    ///     listen on the same port and the kernel spreads the connections among them.
+    ///   - limit: each reader's ``StreamReader/limit`` (asyncio's `limit`, 64 KiB): the longest line or
+    ///     `readUntil` chunk; reading pauses above twice as many buffered bytes.
+    ///   - timeouts: every connection's ``ConnectionTimeouts`` (none by default, as asyncio).
+    ///   - handler: runs once per connection, as a task of its own; the writer is closed when it returns.
     /// - Throws: ``IOError`` (`bind`, e.g. `EADDRINUSE`; `address` for a bad host; `socket`, e.g. `EMFILE`).
     public func startServer(
         host: String = "127.0.0.1", port: Int, backlog: Int = 128, reusePort: Bool = false, limit: Int = 64 * 1024,
+        timeouts: ConnectionTimeouts = .none,
         _ handler: @escaping (StreamReader, StreamWriter) async throws -> Void
     ) throws -> StreamServer {
         try checkUsable("EventLoop.startServer")
-        return try listenTCP(host: host, port: port, backlog: backlog, reusePort: reusePort, .streams(limit: limit, handler))
+        return try listenTCP(host: host, port: port, backlog: backlog, reusePort: reusePort, timeouts: timeouts,
+                             .streams(limit: limit, handler))
     }
 
     /// Starts a TCP server in the protocol API (asyncio's `loop.create_server`): each accepted
     /// connection gets a new protocol from `protocolFactory`, driven from libuv's callbacks with no
-    /// task per connection.
+    /// task per connection. `backlog`, `reusePort` and `timeouts` are
+    /// ``startServer(host:port:backlog:reusePort:limit:timeouts:_:)``'s.
     /// - Throws: ``IOError`` (`bind`, e.g. `EADDRINUSE`; `address` for a bad host; `socket`, e.g. `EMFILE`).
     public func createServer(
         host: String = "127.0.0.1", port: Int, backlog: Int = 128, reusePort: Bool = false,
+        timeouts: ConnectionTimeouts = .none,
         _ protocolFactory: @escaping () -> any StreamProtocol
     ) throws -> StreamServer {
         try checkUsable("EventLoop.createServer")
-        return try listenTCP(host: host, port: port, backlog: backlog, reusePort: reusePort, .protocols(protocolFactory))
+        return try listenTCP(host: host, port: port, backlog: backlog, reusePort: reusePort, timeouts: timeouts,
+                             .protocols(protocolFactory))
     }
 
     /// Starts a Unix-domain socket server at `path` (asyncio's `start_unix_server`). A socket file
     /// left at `path` by a server that is gone is replaced; the file is removed when the server closes.
+    /// `limit` and `timeouts` are ``startServer(host:port:backlog:reusePort:limit:timeouts:_:)``'s.
     /// - Throws: ``IOError`` (`bind`, `EADDRINUSE`) when a file that is not a socket is at `path` (it
     ///   is left untouched).
     public func startUnixServer(
-        path: String, backlog: Int = 128, limit: Int = 64 * 1024,
+        path: String, backlog: Int = 128, limit: Int = 64 * 1024, timeouts: ConnectionTimeouts = .none,
         _ handler: @escaping (StreamReader, StreamWriter) async throws -> Void
     ) throws -> StreamServer {
         try checkUsable("EventLoop.startUnixServer")
-        return try listenUnix(path: path, backlog: backlog, .streams(limit: limit, handler))
+        return try listenUnix(path: path, backlog: backlog, timeouts: timeouts, .streams(limit: limit, handler))
     }
 
     /// Starts a Unix-domain socket server in the protocol API (asyncio's `loop.create_unix_server`),
-    /// with the socket-file handling of ``startUnixServer(path:backlog:limit:_:)``.
+    /// with the socket-file handling of ``startUnixServer(path:backlog:limit:timeouts:_:)``.
     public func createUnixServer(
-        path: String, backlog: Int = 128, _ protocolFactory: @escaping () -> any StreamProtocol
+        path: String, backlog: Int = 128, timeouts: ConnectionTimeouts = .none,
+        _ protocolFactory: @escaping () -> any StreamProtocol
     ) throws -> StreamServer {
         try checkUsable("EventLoop.createUnixServer")
-        return try listenUnix(path: path, backlog: backlog, .protocols(protocolFactory))
+        return try listenUnix(path: path, backlog: backlog, timeouts: timeouts, .protocols(protocolFactory))
+    }
+
+    /// Starts a server on a socket that is already bound (asyncio's `start_server(sock=...)`): how
+    /// systemd socket activation (`LISTEN_FDS`, descriptors from 3 on) and process managers hand a port
+    /// to a server, and how several processes can serve one port from one inherited socket. A TCP
+    /// (IPv4 or IPv6) or Unix-domain stream socket, listening already or not (the server listens with
+    /// `backlog`).
+    ///
+    /// The descriptor is checked first (a socket, a stream, a family libuv serves); if those checks
+    /// fail this throws and leaves it alone. Past them the server owns it: it is closed when the server
+    /// closes, or when a later step (`listen`) fails. A Unix socket's file is not removed on close (the
+    /// server did not create it).
+    /// - Throws: ``IOError`` (`adopt`: `ENOTSOCK`, `EBADF`, `EINVAL`; `listen`).
+    public func startServer(
+        socket: Int32, backlog: Int = 128, limit: Int = 64 * 1024, timeouts: ConnectionTimeouts = .none,
+        _ handler: @escaping (StreamReader, StreamWriter) async throws -> Void
+    ) throws -> StreamServer {
+        try checkUsable("EventLoop.startServer")
+        return try listen(adopting: socket, kind: ListeningSocket.kind(of: socket), backlog: backlog, timeouts: timeouts,
+                          .streams(limit: limit, handler))
+    }
+
+    /// Starts a protocol-API server on a socket that is already bound (asyncio's
+    /// `create_server(sock=...)`), owned as ``startServer(socket:backlog:limit:timeouts:_:)`` says.
+    /// - Throws: ``IOError`` (`adopt`: `ENOTSOCK`, `EBADF`, `EINVAL`; `listen`).
+    public func createServer(
+        socket: Int32, backlog: Int = 128, timeouts: ConnectionTimeouts = .none,
+        _ protocolFactory: @escaping () -> any StreamProtocol
+    ) throws -> StreamServer {
+        try checkUsable("EventLoop.createServer")
+        return try listen(adopting: socket, kind: ListeningSocket.kind(of: socket), backlog: backlog, timeouts: timeouts,
+                          .protocols(protocolFactory))
     }
 
     private func listenTCP(
-        host: String, port: Int, backlog: Int, reusePort: Bool, _ acceptor: StreamServer.Acceptor
+        host: String, port: Int, backlog: Int, reusePort: Bool, timeouts: ConnectionTimeouts,
+        _ acceptor: StreamServer.Acceptor
     ) throws -> StreamServer {
         let address = try SocketAddress(host: host, port: port)
-        let family = address.host.contains(":") ? AF_INET6 : AF_INET
-        let handle = try UVHandle("socket", address.description, type: UV_TCP, loop: self) { raw in
-            let tcp = raw.assumingMemoryBound(to: uv_tcp_t.self)
-            // SO_REUSEPORT must be set before bind: create the socket now.
-            return reusePort ? uv_tcp_init_ex(uvLoop, tcp, UInt32(family)) : uv_tcp_init(uvLoop, tcp)
+        if reusePort {
+            // SO_REUSEPORT must be set before bind: the socket is made here, then handed to libuv.
+            let fd = try ListeningSocket.bindTCP(address, reusePort: true)
+            return try listen(adopting: fd, kind: .tcp, backlog: backlog, timeouts: timeouts, acceptor)
         }
-        return try StreamServer.listen(loop: self, handle: handle, isTCP: true, acceptor: acceptor, backlog: backlog,
-                                       target: address.description) { _, handle in
-            if reusePort {
-                var fd = uv_os_fd_t()
-                let status = uv_fileno(handle.handle, &fd)
-                if status < 0 { throw IOError("uv_fileno", address.description, status: status) }
-                var one: Int32 = 1
-                if setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) != 0 {
-                    throw IOError("setsockopt", "SO_REUSEPORT", status: -errno)
-                }
-            }
+        let handle = try UVHandle("socket", address.description, type: UV_TCP, loop: self) { raw in
+            uv_tcp_init(uvLoop, raw.assumingMemoryBound(to: uv_tcp_t.self))
+        }
+        return try StreamServer.listen(loop: self, handle: handle, isTCP: true, acceptor: acceptor, timeouts: timeouts,
+                                       backlog: backlog, target: address.description) { _, handle in
             let status = address.withSockaddr { uv_tcp_bind(handle.pointer.assumingMemoryBound(to: uv_tcp_t.self), $0, 0) }
             if status < 0 { throw IOError("bind", address.description, status: status) }
         }
     }
 
-    private func listenUnix(path: String, backlog: Int, _ acceptor: StreamServer.Acceptor) throws -> StreamServer {
+    /// Serves on `fd` (bound already): a libuv handle adopts it (`uv_tcp_open` / `uv_pipe_open`), then
+    /// listens. The descriptor is closed on every failure.
+    private func listen(
+        adopting fd: Int32, kind: ListeningSocket.Kind, backlog: Int, timeouts: ConnectionTimeouts,
+        _ acceptor: StreamServer.Acceptor
+    ) throws -> StreamServer {
+        let target = "socket \(fd)"
+        let handle: UVHandle
+        do {
+            handle = try UVHandle(kind == .tcp ? "socket" : "uv_pipe_init", target,
+                                  type: kind == .tcp ? UV_TCP : UV_NAMED_PIPE, loop: self) { raw in
+                kind == .tcp ? uv_tcp_init(uvLoop, raw.assumingMemoryBound(to: uv_tcp_t.self))
+                    : uv_pipe_init(uvLoop, raw.assumingMemoryBound(to: uv_pipe_t.self), 0)
+            }
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        return try StreamServer.listen(loop: self, handle: handle, isTCP: kind == .tcp, acceptor: acceptor,
+                                       timeouts: timeouts, backlog: backlog, target: target) { _, handle in
+            let status = kind == .tcp
+                ? uv_tcp_open(handle.pointer.assumingMemoryBound(to: uv_tcp_t.self), fd)
+                : uv_pipe_open(handle.pointer.assumingMemoryBound(to: uv_pipe_t.self), fd)
+            if status < 0 {
+                Glibc.close(fd)  // libuv did not take it: closing the handle leaves it open
+                throw IOError("adopt", target, status: status)
+            }
+        }
+    }
+
+    private func listenUnix(
+        path: String, backlog: Int, timeouts: ConnectionTimeouts, _ acceptor: StreamServer.Acceptor
+    ) throws -> StreamServer {
         let handle = try UVHandle("uv_pipe_init", path, type: UV_NAMED_PIPE, loop: self) { raw in
             uv_pipe_init(uvLoop, raw.assumingMemoryBound(to: uv_pipe_t.self), 0)
         }
-        return try StreamServer.listen(loop: self, handle: handle, isTCP: false, acceptor: acceptor, backlog: backlog,
-                                       target: path) { server, handle in
+        return try StreamServer.listen(loop: self, handle: handle, isTCP: false, acceptor: acceptor, timeouts: timeouts,
+                                       backlog: backlog, target: path) { server, handle in
             try removeStaleSocket(at: path)
             let status = uv_pipe_bind(handle.pointer.assumingMemoryBound(to: uv_pipe_t.self), path)
             if status < 0 { throw IOError("bind", path, status: status) }

@@ -5,14 +5,14 @@ import Glibc
 
 /// One connected libuv stream, TCP or Unix-domain (asyncio's transport): shared by a ``StreamReader``
 /// and a ``StreamWriter`` in the streams API, or driving a ``StreamProtocol`` in the protocol API
-/// (``EventLoop/createServer(host:port:backlog:reusePort:_:)``, ``EventLoop/createConnection(host:port:_:)``).
+/// (``EventLoop/createServer(host:port:backlog:reusePort:timeouts:_:)``, ``EventLoop/createConnection(host:port:_:)``).
 ///
 /// ``close()`` flushes: what was written is delivered before the connection closes (asyncio's
 /// `close()`); ``abort()`` discards it and closes at once.
 ///
 /// Loop-confined: every libuv callback runs on the loop thread, and every public member checks that
 /// it is called there (a call from another thread is a precondition failure naming it), hence
-/// `@unchecked Sendable`. Its ``UVHandle`` keeps it alive while the connection is open.
+/// `@unchecked Sendable`. Its libuv handle's owner (`UVHandle`) keeps it alive while the connection is open.
 public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     let loop: EventLoop
     let handle: UVHandle
@@ -26,7 +26,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     weak var reader: StreamReader?
     /// The protocol driven by this transport (protocol API); released after `connectionLost`.
     var userProtocol: (any StreamProtocol)?
-    private var reading = false
+    private(set) var reading = false
     private var writingPaused = false
     /// Close as soon as the peer's EOF is read (a subprocess's stdout/stderr pipe, as asyncio's read
     /// pipe transports do); buffered data stays in the reader.
@@ -46,8 +46,20 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     private(set) var closing = false
     /// ``writeEOF()`` was called: no more writes.
     private var eofWritten = false
-    private(set) var connectionError: (any Error)?
+    var connectionError: (any Error)?
     private let closedWaiters = WaitList()
+
+    // servers: idleness, timeouts, graceful shutdown (ConnectionWatchdog.swift)
+    /// Bytes arrived since the last write (or since the connection began): a message is under way.
+    var receivedSinceWrite = false
+    /// The timeouts' timer and bookkeeping; nil without timeouts.
+    var watchdog: ConnectionWatchdog?
+    /// A server is shutting down: close as soon as the connection is idle.
+    var closesWhenIdle = false
+    var idleCheckPending = false
+    /// Why the transport closed itself without a connection error (a read timeout): what
+    /// ``waitClosed()`` throws and the protocol's ``StreamProtocol/connectionLost(_:)`` gets.
+    var closeReason: (any Error)?
 
     private init(loop: EventLoop, handle: UVHandle, isTCP: Bool) {
         self.loop = loop
@@ -110,6 +122,11 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
 
     @inline(__always)
     private func didRead(_ nread: Int) {
+        if nread > 0 {
+            receivedSinceWrite = true
+            if let watchdog { watchdog.activity() }
+            if closesWhenIdle { noteMaybeIdle() }
+        }
         if let userProtocol {
             protocolRead(userProtocol, nread)
         } else if nread > 0 {
@@ -206,6 +223,9 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         if let connectionError { throw connectionError }
         if eofWritten { throw StreamClosedError() }
         guard bytes.count > 0 else { return }
+        receivedSinceWrite = false
+        if let watchdog { watchdog.activity() }
+        if closesWhenIdle { noteMaybeIdle() }
         var offset = 0
         if pendingRequests == 0 {
             var buffer = uv_buf_init(UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
@@ -229,6 +249,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         }
         bufferedBytes += remaining
         pendingRequests += 1
+        if bufferedBytes == remaining, let watchdog { watchdog.writesQueued() }
         if bufferedBytes > highWaterMark, !writingPaused, let userProtocol {
             writingPaused = true
             userProtocol.pauseWriting()
@@ -244,6 +265,8 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     private func writeCompleted(size: Int, status: Int32) {
         bufferedBytes -= size
         pendingRequests -= 1
+        if let watchdog { watchdog.writeProgressed() }
+        if bufferedBytes == 0 && closesWhenIdle { noteMaybeIdle() }
         if status < 0 { writeFailed(IOError("write", peerDescription, status: status)) }
         if closing {
             if pendingRequests == 0 || connectionError != nil { closeNow() }
@@ -376,12 +399,14 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     func handleDidClose(_ handle: UVHandle) {
         closing = true
         reading = false
+        watchdog?.stop()
+        watchdog = nil
         closedWaiters.wakeAll()
         reader?.receivedEOF()
         drainWaiters.wakeAll()
         if let userProtocol {
             self.userProtocol = nil  // breaks the usual protocol <-> transport cycle
-            userProtocol.connectionLost(connectionError)
+            userProtocol.connectionLost(connectionError ?? closeReason)
         }
         let onClosed = self.onClosed
         self.onClosed = nil
@@ -404,7 +429,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
 
     nonisolated(nonsending) func waitUntilClosed(_ what: String) async throws {
         while handle.state != .closed { try await closedWaiters.wait(on: loop, what) }
-        if let connectionError { throw connectionError }
+        if let error = connectionError ?? closeReason { throw error }
     }
 
     // MARK: addresses

@@ -19,6 +19,57 @@ extension EventLoop {
     }
 }
 
+/// Debug mode's clock for timing a step: the time the loop thread *held* — monotonic wall time
+/// minus the time the OS kept the thread runnable but waiting for a CPU. Blocking (a sleep, a lock,
+/// a syscall) and computing count; being preempted does not (on a busy machine a one-microsecond
+/// step can wait 50 ms for its core, which is not the step's fault).
+///
+/// The wall time and the run-queue wait must be read at the same instant, or a preemption that falls
+/// between the two reads is counted in one and not the other: read wait-then-wall it is subtracted
+/// without having been timed (a slow step is hidden); read wall-then-wait it is timed without being
+/// subtracted (a fast step is reported as slow). Neither order is safe, so ``read()`` reads the wait
+/// on both sides of the wall clock, retrying until the two agree (then no preemption ended between
+/// them and the wait at the wall reading is known exactly). Should they keep disagreeing, the
+/// reading keeps both bounds, and ``heldNanoseconds(from:to:)`` uses the bound that can only make a
+/// step look longer; without a wait at all it counts wall time. A slow step is never hidden.
+struct StepClock {
+    /// `CLOCK_MONOTONIC`, in nanoseconds.
+    var wallNanoseconds: () -> UInt64 = monotonicNanoseconds
+    /// The calling thread's total run-queue wait, in nanoseconds; nil where it is not reported.
+    var runQueueWait: () -> UInt64? = runQueueWaitNanoseconds
+
+    /// A wall-clock reading and the thread's total run-queue wait at that instant, known to lie in
+    /// `wait` (one value when the two reads around the wall clock agreed; nil if unreadable).
+    struct Reading {
+        var wall: UInt64
+        var wait: ClosedRange<UInt64>?
+    }
+
+    func read() -> Reading {
+        guard var before = runQueueWait() else { return Reading(wall: wallNanoseconds(), wait: nil) }
+        var attempts = 0
+        while true {
+            let wall = wallNanoseconds()
+            guard let after = runQueueWait(), after >= before else { return Reading(wall: wall, wait: nil) }
+            attempts += 1
+            // Preempted between the reads on every attempt: all but impossible; keep both bounds.
+            if after == before || attempts == 8 { return Reading(wall: wall, wait: before...after) }
+            before = after
+        }
+    }
+
+    /// The time the thread held between two readings: wall time less the run-queue wait, taking the
+    /// least wait the bounds allow (so never less than the time really held).
+    static func heldNanoseconds(from start: Reading, to end: Reading) -> UInt64 {
+        guard end.wall >= start.wall else { return 0 }
+        let wall = end.wall - start.wall
+        guard let startWait = start.wait, let endWait = end.wait, endWait.lowerBound >= startWait.upperBound else {
+            return wall
+        }
+        return wall - min(wall, endWait.lowerBound - startWait.upperBound)
+    }
+}
+
 /// Nanoseconds the calling thread has spent ready to run but waiting for a CPU (the second field of
 /// Linux's `/proc/thread-self/schedstat`), or nil where the kernel does not report it. Debug mode only:
 /// it costs an open and a read.

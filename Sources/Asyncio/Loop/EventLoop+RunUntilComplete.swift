@@ -5,7 +5,7 @@ extension EventLoop {
     ///   first; ``EventLoopError/closed`` / ``EventLoopError/alreadyRunning`` as ``runForever()``.
     public func runUntilComplete<T>(_ body: sending @escaping () async throws -> T) throws -> T {
         try checkRunnable()
-        return try runUntilComplete(createTask(body).future)
+        return try runUntilComplete(createTask(body) as Future<T>)
     }
 
     /// Runs the loop until `future` is done; returns its result or throws its error.
@@ -20,7 +20,7 @@ extension EventLoop {
 
     /// Runs the loop until `task` is done; returns its result or throws its error.
     public func runUntilComplete<T>(_ task: LoopTask<T>) throws -> T {
-        try runUntilComplete(task.future)
+        try runUntilComplete(task as Future<T>)
     }
 
     /// Checks the loop can run here and moves it to this thread (see ``adopt()``).
@@ -49,26 +49,13 @@ extension EventLoop {
         try runUntilComplete(allDone)
     }
 
-    private func watch(_ task: any AnyLoopTask, _ onDone: @escaping () -> Void) {
-        guard let observable = task as? any CompletionObservable else { return onDone() }
-        observable.observeCompletion { [unowned self] failure in
+    private func watch(_ task: any TaskRecord, _ onDone: @escaping () -> Void) {
+        task.observeCompletion { [unowned self] failure in
             if let failure, !failure.isCancellation {
                 report(ExceptionContext(
                     message: "Unhandled error during shutdown", error: failure, source: task.description))
             }
             onDone()
         }
-    }
-}
-
-/// A task whose completion can be observed whatever its result type.
-protocol CompletionObservable {
-    /// Calls `callback` once done, with the error if the task failed (retrieving it).
-    func observeCompletion(_ callback: @escaping ((any Error)?) -> Void)
-}
-
-extension LoopTask: CompletionObservable {
-    func observeCompletion(_ callback: @escaping ((any Error)?) -> Void) {
-        future.onDone { [future] _ in callback(future.failure) }
     }
 }

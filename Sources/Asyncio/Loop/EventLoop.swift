@@ -57,6 +57,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// they have really suspended, so that their next step joins the back of the ready FIFO.
     @exclusivity(unchecked)
     var yieldedTasks: [UnsafeContinuation<Void, Never>] = []
+    /// The batch being resumed: swapped with ``yieldedTasks`` so that neither buffer is ever copied (a
+    /// copy of the array, then `removeAll(keepingCapacity:)` on the original, allocated once per yield).
+    @exclusivity(unchecked)
+    private var resumingTasks: [UnsafeContinuation<Void, Never>] = []
     /// The context-variable values of the callback running now when it captured none (made on first
     /// use, dropped after the callback): see `ExecutionContext.withCurrent`.
     @exclusivity(unchecked)
@@ -90,12 +94,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         get { closedFlag.load(ordering: .relaxed) }
         set { closedFlag.store(newValue, ordering: .relaxed) }
     }
-    /// The pending tasks, in creation order: a doubly linked list through their records, so that
-    /// joining and leaving it takes no hashing and no allocation (see ``TaskRecord``).
-    @exclusivity(unchecked) var firstPendingTask: TaskRecord?
-    /// The list's tail. Safe as `unowned(unsafe)` by the invariant of ``TaskRecord/previousPending``: it
-    /// is non-nil only while it names a record in the list, which the list holds strongly.
-    @exclusivity(unchecked) unowned(unsafe) var lastPendingTask: TaskRecord?
+    /// The pending tasks, in creation order, held strongly: each task knows its slot
+    /// (``TaskRecord/pendingSlot``), so joining and leaving take no hashing and no search; a task that
+    /// leaves empties its slot (see ``unregisterPending(_:)``).
+    @exclusivity(unchecked) var pendingTasks: [(any TaskRecord)?] = []
+    /// How many slots of ``pendingTasks`` are empty.
+    @exclusivity(unchecked) var pendingTaskHoles = 0
     /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
     var resources: [ObjectIdentifier: any LoopResource] = [:]
     /// Work shut down gracefully when the loop's group shuts down (see ``EventLoopGroup``).
@@ -111,6 +115,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         set { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); slowCallbackThreshold = newValue }
     }
     var slowCallbackThreshold: Duration = .milliseconds(100)
+    /// How debug mode times a step (replaced by tests to script preemptions and slow steps).
+    var stepClock = StepClock()
+    /// Called after the poll timer is armed and before a poll that may block, with its timeout in
+    /// milliseconds (tests hold the thread up there).
+    var beforeBlockingPoll: ((Int64) -> Void)?
 
     // MARK: time
     let timeSource: TimeSource
@@ -261,6 +270,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         nextSequence &+= 1
         ready.append(.callback(sequence: nextSequence, body: callback))
         return nextSequence
+    }
+
+    /// Loop-thread fast path for a future's done callbacks: `body(future)` joins the FIFO, no checks.
+    @inline(__always)
+    func enqueueDoneCallback(_ body: @escaping (AnyObject) -> Void, for future: AnyObject) {
+        admitArrivals()
+        ready.append(.doneCallback(future, body: body))
     }
 
     /// Moves what other threads submitted into the ready FIFO before the loop thread appends to it, so
@@ -486,7 +502,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         }
         if timeout > 0 {
             uv_update_time(uvLoop)
-            uv_timer_start(pollTimer, { _ in }, UInt64(timeout), 0)
+            // The timer stops the run, not only wakes the poll: libuv up to 1.44 runs due timers
+            // *before* it polls and then polls with no timeout when no timer is left, so a timer that
+            // fell due in between (this thread held up for `timeout` ms after arming it, as on a busy
+            // machine) made UV_RUN_ONCE block for good. uv_stop makes that poll non-blocking; when the
+            // timer fires after the poll, as usual, it only ends a run that is ending anyway.
+            uv_timer_start(pollTimer, { timer in uv_stop(timer!.pointee.loop) }, UInt64(timeout), 0)
+            if let beforeBlockingPoll { beforeBlockingPoll(timeout) }
         }
         uv_run(uvLoop, UV_RUN_ONCE)
         if timeout > 0 { uv_timer_stop(pollTimer) }
@@ -499,18 +521,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             let step = step(of: item)
             stepObserverStorage?(step)
             guard debugEnabled else { run(item); continue }
-            // The time the step held the loop: wall time minus what the OS kept this thread waiting
-            // for a CPU (on a busy machine a one-microsecond step can wait 50 ms for its core; that
-            // is not the step's fault, and debug mode is for finding the code that blocks).
-            // Order: wait, start, run, wait, end — a preemption during a /proc read can only make the
-            // step look longer, never hide a slow one.
-            let waitedBefore = runQueueWaitNanoseconds(), start = monotonicNanoseconds()
+            // The time the step held the loop thread (see `StepClock`): preemption is not the step's
+            // fault, and debug mode is for finding the code that blocks or computes.
+            let start = stepClock.read()
             run(item)
-            let waitedAfter = runQueueWaitNanoseconds()
-            var elapsed = monotonicNanoseconds() - start
-            if let before = waitedBefore, let after = waitedAfter, after >= before {
-                elapsed -= min(elapsed, after - before)
-            }
+            let elapsed = StepClock.heldNanoseconds(from: start, to: stepClock.read())
             if elapsed >= slowCallbackThreshold.clampedNanoseconds {
                 log.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
             }
@@ -526,6 +541,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             lastRunSequence = sequence
             if !cancelledSequences.isEmpty, cancelledSequences.remove(sequence) != nil { return }
             do { try body() } catch { reportCallbackError(error) }
+        case .doneCallback(let future, let body):
+            body(future)
         case .timer(let handle):
             guard let body = handle.body else { return }
             handle.body = nil
@@ -547,9 +564,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     private func resumeYieldedTasks() {
-        let yielded = yieldedTasks
-        yieldedTasks.removeAll(keepingCapacity: true)
-        for continuation in yielded { continuation.resume() }
+        swap(&yieldedTasks, &resumingTasks)
+        for continuation in resumingTasks { continuation.resume() }  // enqueues their jobs; runs nothing
+        resumingTasks.removeAll(keepingCapacity: true)
     }
 
     private func reportCallbackError(_ error: any Error) {
@@ -588,6 +605,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         let owners = resources.values
         resources.removeAll()
         signalWatchers.removeAll()
+        gracefulShutdownParticipants.removeAll()
         for owner in owners { owner.closeForLoopShutdown() }
         defaultExecutorStorage?.shutdown(wait: false)
         defaultExecutorStorage = nil
@@ -619,13 +637,13 @@ extension EventLoop {
         defer { stopping = false; pthread_setspecific(currentLoopKey, previous) }
         stopping = true  // every poll below is non-blocking
         var idleIterations = 0
-        while abandoned.contains(where: { !$0.isDone }) && idleIterations < 3 {
+        while abandoned.contains(where: { $0.isPending }) && idleIterations < 3 {
             let hadWork = hasReadyWork || !yieldedTasks.isEmpty
             runOnce()
             stopping = true
             idleIterations = hadWork ? 0 : idleIterations + 1
         }
-        for task in abandoned where !task.isDone {
+        for task in abandoned where task.isPending {
             log.error("Task did not finish after cancellation at close and is leaked: \(task.description)")
         }
     }

@@ -10,9 +10,11 @@ import Musl
 ///
 /// Every loop is an ordinary ``EventLoop``, confined to its thread. Hand work to the group with
 /// ``next()`` (round robin) and the loop's thread-safe entry points, or with ``submit(_:)``. Servers
-/// started on the group listen on every loop (see `EventLoopGroup.startServer`). ``shutdown(gracePeriod:)-git1``
-/// shuts every loop down gracefully — each runs its registered graceful-shutdown work (servers stop
-/// accepting, finish in-flight work within the grace period), cancels its remaining tasks and closes —
+/// started on the group listen on every loop (``startServer(host:port:backlog:limit:timeouts:_:)``,
+/// ``GroupServer``). ``shutdown(gracePeriod:)-git1`` shuts every loop down gracefully — each runs its
+/// registered graceful-shutdown work (every server on it shuts down as
+/// ``StreamServer/shutdown(gracePeriod:)``: stops accepting, closes idle connections, lets in-flight
+/// work finish within the grace period, aborts the rest), cancels its remaining tasks and closes —
 /// and joins the threads.
 ///
 /// Thread-safe (`Sendable`): every member may be used from any thread.
@@ -20,51 +22,27 @@ public final class EventLoopGroup: Sendable {
     /// The group's loops, in order.
     public let loops: [EventLoop]
     private let counter = Atomic<Int>(0)
-    private let state: Mutex<State>
-    /// Posted by each loop's thread when that loop is closed.
-    private let stopped: GroupLatch
+    private let core: GroupCore
 
-    private struct State {
-        var shutdownRequested = false
-        var gracePeriod: Duration = .seconds(10)
-    }
-
-    /// Starts `count` loops (`nil`: one per core), each on a new thread named `name-N`.
+    /// Starts `count` loops (`nil`: one per core), each created on, and confined to, a new thread of its
+    /// own named `name-N` (so no other thread ever holds one of them as its loop thread).
     /// - Throws: ``EventLoopError`` if a loop cannot be created (then none is left running).
     public init(loops: Int? = nil, name: String = "asyncio-loop") throws {
         let count = loops ?? activeProcessorCount()
         precondition(count >= 1, "EventLoopGroup needs at least one loop")
-        var loops: [EventLoop] = []
-        for _ in 0..<count {
-            do { loops.append(try EventLoop()) } catch {
-                for loop in loops { try? loop.close() }
-                throw error
-            }
+        let core = GroupCore(count: count)
+        for index in 0..<count {
+            spawnThread(name: "\(name)-\(index)") { core.serve(index) }
+        }
+        let created = core.waitForLoops()
+        guard let loops = try? created.map({ try $0.get() }) else {
+            core.requestShutdown(gracePeriod: .zero)
+            core.waitUntilStopped()
+            for result in created { if case .failure(let error) = result { throw error } }
+            preconditionFailure("unreachable: a loop failed without an error")
         }
         self.loops = loops
-        state = Mutex(State())
-        stopped = GroupLatch(count: count)
-        for (index, loop) in loops.enumerated() {
-            spawnThread(name: "\(name)-\(index)") { [self] in serve(loop) }
-        }
-    }
-
-    /// The body of a loop's thread: run until the group shuts down (a `stop()` of one loop alone does
-    /// not end it), then shut the loop down gracefully and close it.
-    private func serve(_ loop: EventLoop) {
-        while !state.withLock({ $0.shutdownRequested }) {
-            do { try loop.runForever() } catch {
-                loop.log.error("EventLoopGroup: loop stopped running: \(error)")
-                break
-            }
-        }
-        let grace = state.withLock { $0.gracePeriod }
-        if !loop.isClosed {
-            _ = try? loop.runUntilComplete { try await loop.shutdownGracefully(gracePeriod: grace) }
-            try? loop.cancelAllTasks()
-            try? loop.close()
-        }
-        stopped.countDown()
+        self.core = core
     }
 
     /// The next loop, round robin. Thread-safe.
@@ -80,30 +58,23 @@ public final class EventLoopGroup: Sendable {
     }
 
     /// Whether ``shutdown(gracePeriod:)-git1`` (or ``requestShutdown(gracePeriod:)``) was called.
-    public var isShuttingDown: Bool { state.withLock { $0.shutdownRequested } }
+    public var isShuttingDown: Bool { core.monitor.withLock { $0.shutdownRequested } }
 
     /// Starts shutting every loop down without waiting (safe from any thread, a loop's own included,
     /// e.g. from a signal handler): each loop runs its graceful-shutdown work with `gracePeriod`,
     /// cancels what is left, and closes. Calling it again does nothing.
     public func requestShutdown(gracePeriod: Duration = .seconds(10)) {
-        let first = state.withLock { s -> Bool in
-            if s.shutdownRequested { return false }
-            s.shutdownRequested = true
-            s.gracePeriod = gracePeriod
-            return true
-        }
-        guard first else { return }
-        for loop in loops { loop.stop() }
+        core.requestShutdown(gracePeriod: gracePeriod)
     }
 
     /// Shuts every loop down gracefully (see ``requestShutdown(gracePeriod:)``) and blocks until all
     /// are closed and their threads done. Must not be called from one of the group's loops (it would
     /// wait for itself): use ``requestShutdown(gracePeriod:)`` there.
     public func shutdown(gracePeriod: Duration = .seconds(10)) {
-        precondition(!loops.contains { $0.isOnLoopThread && $0.isRunning },
+        precondition(!loops.contains { $0.isOnLoopThread },
                      "EventLoopGroup.shutdown called from one of its own loops: use requestShutdown")
         requestShutdown(gracePeriod: gracePeriod)
-        stopped.wait()
+        core.waitUntilStopped()
     }
 
     /// ``shutdown(gracePeriod:)`` for async callers: waits without blocking a Swift pool thread.
@@ -116,12 +87,12 @@ public final class EventLoopGroup: Sendable {
     /// signal handler installed with ``shutdownOnTerminationSignals(gracePeriod:)``).
     public func waitUntilShutDown() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            stopped.notify { continuation.resume() }
+            core.whenStopped { continuation.resume() }
         }
     }
 
     /// Blocks the calling thread until every loop of the group is closed.
-    public func waitUntilShutDownBlocking() { stopped.wait() }
+    public func waitUntilShutDownBlocking() { core.waitUntilStopped() }
 
     /// Makes `SIGINT` and `SIGTERM` shut the whole group down gracefully: the handlers are installed on
     /// the first loop (a process delivers a signal once), and the first signal requests the shutdown;
@@ -143,70 +114,104 @@ public final class EventLoopGroup: Sendable {
     }
 }
 
-/// A countdown that threads can block on, or be notified by, until it reaches zero.
-final class GroupLatch: Sendable {
-    private struct State {
-        var remaining: Int
-        var notifications: [@Sendable () -> Void] = []
+/// The state a group shares with its threads, under one pthread mutex (which ThreadSanitizer sees).
+final class GroupCore: Sendable {
+    struct State {
+        /// Each thread's loop, once it has made it.
+        var created: [Result<EventLoop, any Error>?]
+        var shutdownRequested = false
+        var gracePeriod: Duration = .seconds(10)
+        /// Threads whose loop is not closed yet.
+        var running: Int
+        var whenStopped: [@Sendable () -> Void] = []
     }
-    private let state: Mutex<State>
-    private let condition = UnsafeCondition()
+    let monitor: Monitor<State>
 
-    init(count: Int) { state = Mutex(State(remaining: count)) }
+    init(count: Int) {
+        monitor = Monitor(State(created: Array(repeating: nil, count: count), running: count))
+    }
 
-    func countDown() {
-        let fire = state.withLock { s -> [@Sendable () -> Void] in
-            s.remaining -= 1
-            guard s.remaining == 0 else { return [] }
-            defer { s.notifications = [] }
-            return s.notifications
+    /// The body of loop thread `index`: make the loop (it belongs to this thread from the start), run
+    /// it until the group shuts down (a `stop()` of one loop alone does not end it), then shut it down
+    /// gracefully and close it.
+    func serve(_ index: Int) {
+        let loop: EventLoop
+        do {
+            loop = try EventLoop()
+            report(index, .success(loop))
+        } catch {
+            report(index, .failure(error))
+            finished()
+            return
         }
-        condition.broadcast()
-        for notify in fire { notify() }
+        while !monitor.withLock({ $0.shutdownRequested }) {
+            do { try loop.runForever() } catch {
+                loop.log.error("EventLoopGroup: loop stopped running: \(error)")
+                break
+            }
+        }
+        let grace = monitor.withLock { $0.gracePeriod }
+        if !loop.isClosed {
+            _ = try? loop.runUntilComplete { try await loop.shutdownGracefully(gracePeriod: grace) }
+            try? loop.cancelAllTasks()
+            try? loop.close()
+        }
+        finished()
     }
 
-    func notify(_ body: @escaping @Sendable () -> Void) {
-        let now = state.withLock { s -> Bool in
-            if s.remaining == 0 { return true }
-            s.notifications.append(body)
+    private func report(_ index: Int, _ result: Result<EventLoop, any Error>) {
+        monitor.lock()
+        monitor.state.created[index] = result
+        monitor.broadcast()
+        monitor.unlock()
+    }
+
+    /// Blocks until every thread has made its loop (or failed to).
+    func waitForLoops() -> [Result<EventLoop, any Error>] {
+        monitor.lock()
+        defer { monitor.unlock() }
+        while monitor.state.created.contains(where: { $0 == nil }) { monitor.wait() }
+        return monitor.state.created.map { $0! }
+    }
+
+    func requestShutdown(gracePeriod: Duration) {
+        let loops = monitor.withLock { s -> [EventLoop] in
+            if s.shutdownRequested { return [] }
+            s.shutdownRequested = true
+            s.gracePeriod = gracePeriod
+            return s.created.compactMap { try? $0?.get() }
+        }
+        for loop in loops { loop.stop() }
+    }
+
+    private func finished() {
+        monitor.lock()
+        monitor.state.running -= 1
+        var notify: [@Sendable () -> Void] = []
+        if monitor.state.running == 0 {
+            notify = monitor.state.whenStopped
+            monitor.state.whenStopped = []
+        }
+        monitor.broadcast()
+        monitor.unlock()
+        for body in notify { body() }
+    }
+
+    /// Blocks until every loop is closed.
+    func waitUntilStopped() {
+        monitor.lock()
+        while monitor.state.running > 0 { monitor.wait() }
+        monitor.unlock()
+    }
+
+    /// Runs `body` once every loop is closed (now, if they are).
+    func whenStopped(_ body: @escaping @Sendable () -> Void) {
+        let now = monitor.withLock { s -> Bool in
+            if s.running == 0 { return true }
+            s.whenStopped.append(body)
             return false
         }
         if now { body() }
-    }
-
-    func wait() {
-        condition.wait { state.withLock { $0.remaining == 0 } }
-    }
-}
-
-/// A pthread condition variable with its own mutex, for blocking waits on a predicate.
-final class UnsafeCondition: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-
-    init() {
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(cond, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(cond)
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        cond.deallocate()
-    }
-
-    /// Blocks until `isDone` returns true (it is re-checked after every broadcast).
-    func wait(until isDone: () -> Bool) {
-        pthread_mutex_lock(mutex)
-        while !isDone() { pthread_cond_wait(cond, mutex) }
-        pthread_mutex_unlock(mutex)
-    }
-
-    func broadcast() {
-        pthread_mutex_lock(mutex)
-        pthread_cond_broadcast(cond)
-        pthread_mutex_unlock(mutex)
     }
 }
 

@@ -43,6 +43,9 @@ final class SharedCancellation: Sendable {
 /// in the order they became ready.
 enum ReadyItem {
     case callback(sequence: UInt64, body: () throws -> Void)
+    /// A future's done callback, given the future: stored as the pair, so that scheduling it allocates
+    /// nothing (a closure calling `body(future)` would need a context).
+    case doneCallback(AnyObject, body: (AnyObject) -> Void)
     case shared(SharedCancellation, body: () throws -> Void)
     case job(UnownedJob)
     case timer(TimerHandle)

@@ -56,10 +56,11 @@ func isMainThread() -> Bool {
 ///   - main: the body of the main task; it runs on the new loop's thread.
 public func run<T: Sendable>(debug: Bool? = nil, _ main: @escaping @Sendable () async throws -> T) async throws -> T {
     let link = LoopLink()
-    return try await withTaskCancellationHandler {
+    let fence = HandoffFence()
+    let result = try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             spawnThread(name: "asyncio-loop") {
-                continuation.resume(with: Result {
+                let result = Result {
                     let loop = try EventLoop()
                     if let debug { loop.debug = debug }
                     defer {
@@ -70,12 +71,16 @@ public func run<T: Sendable>(debug: Bool? = nil, _ main: @escaping @Sendable () 
                     let task = try loop.createTask(name: "main", main)
                     link.attach(loop: loop, task: task)
                     return try loop.runUntilComplete(task)
-                })
+                }
+                fence.publish()
+                continuation.resume(with: result)
             }
         }
     } onCancel: {
         link.cancel()
     }
+    fence.receive()
+    return result
 }
 
 /// Connects an awaiting caller to the main task of a loop running on another thread, so that the

@@ -102,7 +102,7 @@ extension EventLoop {
         let handle = ConcurrentFuture<T>()
         try callSoonThreadsafe { [self] in
             let task = try createTask(body)
-            task.addDoneCallback { finished in handle.complete(finished.future.outcome ?? .failure(CancelledError())) }
+            task.addDoneCallback { finished in handle.complete(finished.outcome ?? .failure(CancelledError())) }
             handle.attach { [self] in _ = try? callSoonThreadsafe { task.cancel() } }
         }
         return handle

@@ -50,8 +50,8 @@ extension EventLoop {
     /// Runs `handler` on the loop thread, as a callback, whenever the process receives `signal`
     /// (asyncio's `loop.add_signal_handler`). Replaces an earlier handler for the same signal.
     /// - Throws: ``SignalHandlerError`` for an invalid number or for `SIGKILL`/`SIGSTOP`, which cannot
-    ///   be caught; ``IOError`` when libuv cannot watch it (`uv_signal_init`, `uv_signal_start`);
-    ///   ``EventLoopError/closed``. Off the loop thread it traps.
+    ///   be caught; ``EventLoopError/closed``; ``IOError`` when libuv cannot watch it (`uv_signal_init`,
+    ///   e.g. `EMFILE`). Off the loop thread it traps.
     public func addSignalHandler(_ signal: Int32, _ handler: @escaping () throws -> Void) throws {
         try checkUsable("EventLoop.addSignalHandler")
         guard signal > 0 && signal < 65 else { throw SignalHandlerError(signal: signal, reason: "invalid signal number") }

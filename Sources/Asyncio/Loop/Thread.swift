@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -21,4 +22,27 @@ func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) {
     }, box)
     precondition(status == 0, "pthread_create failed: \(status)")
     pthread_detach(thread)
+}
+
+/// A happens-before edge ThreadSanitizer can see, for a value a thread hands to an awaiting task
+/// through a continuation: the thread calls ``publish()`` once the value is built, before it resumes
+/// the continuation; the task calls ``receive()`` right after its `await` returns.
+///
+/// The continuation orders the two already; this is for the sanitizer only. Swift's runtime tells
+/// ThreadSanitizer about the resume (a release), but when the resume comes before the task has
+/// reached its `await`, the await takes a fast path (`swift_continuation_awaitImpl`, status already
+/// resumed) that reports no acquire, and TSan then flags every object the thread built and the task
+/// uses as a data race (swiftlang/swift#57803). An atomic release/acquire pair compiled into this
+/// module is instrumented; on x86-64 it costs two plain moves.
+@_spi(AsyncioTesting)
+public final class HandoffFence: Sendable {
+    private let published = Atomic<Bool>(false)
+
+    public init() {}
+
+    /// On the producing thread, after building the value, before resuming the continuation.
+    public func publish() { published.store(true, ordering: .releasing) }
+
+    /// In the awaiting task, right after the `await` returned.
+    public func receive() { _ = published.load(ordering: .acquiring) }
 }

@@ -101,7 +101,7 @@ extension EventLoop {
     /// What a ready item is, for the step observer (test and debug paths only).
     func step(of item: ReadyItem) -> LoopStep {
         switch item {
-        case .callback: return .callback
+        case .callback, .doneCallback: return .callback
         case .shared: return .threadsafeCallback
         case .timer: return .timer
         case .job(let job):

@@ -2,7 +2,7 @@
 /// thread as each one finishes (in completion order), with the task's position.
 func watchCompletion(of tasks: [any AnyLoopTask], _ onEach: @escaping (Int, (any Error)?) -> Void) {
     for (index, task) in tasks.enumerated() {
-        guard let observable = task as? any CompletionObservable else { continue }
+        guard let observable = task as? any TaskRecord else { continue }
         observable.observeCompletion { failure in onEach(index, failure) }
     }
 }

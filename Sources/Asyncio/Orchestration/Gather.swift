@@ -6,7 +6,8 @@ extension EventLoop {
     /// ``CancelledError`` once one of them has ended cancelled (or all have ended), as asyncio's
     /// gathering future. Tasks that already finished are fine.
     nonisolated(nonsending) public func gather<T>(_ tasks: [LoopTask<T>]) async throws -> [T] {
-        try await gather(futures: tasks.map(\.future)) { for task in tasks { task.cancel() } }
+        // A task is its own future: no array of futures is made.
+        try await gather(futures: tasks) { for task in tasks { task.cancel() } }
     }
 
     /// Waits for every future and returns their results in argument order (asyncio's `gather` of
@@ -16,19 +17,29 @@ extension EventLoop {
         try await gather(futures: futures) { for future in futures { future.cancel() } }
     }
 
-    nonisolated(nonsending) private func gather<T>(futures: [Future<T>], onCancel: @escaping () -> Void) async throws -> [T] {
+    /// The core of both: generic over the element class so that `[LoopTask<T>]` is used as it is. Plain
+    /// loops over the array, no key paths, lazy maps or `map` (in this unspecialized code each of those
+    /// costs a generic-metadata lookup or a coroutine-frame allocation per element).
+    nonisolated(nonsending) private func gather<T, F: Future<T>>(futures: [F], onCancel: @escaping () -> Void) async throws -> [T] {
         try checkUsable("gather")
-        preconditionOwns(futures.lazy.map(\.loop), "gather")
-        var firstFailure: (any Error)?
-        if futures.contains(where: { !$0.isDone }) {
-            var remaining = futures.count
+        var pending = 0
+        for future in futures {
+            if _slowPath(future.loop !== self) { preconditionOwns(CollectionOfOne(future.loop), "gather") }
+            if future.status == .pending { pending += 1 }
+        }
+        if pending > 0 {
+            // Every future is watched, the done ones too (their callbacks come soon): a failure already
+            // there ends the gather as one arriving now would (asyncio).
+            let state = GatherState(remaining: futures.count)
             do {
                 try await suspend("gather") { waiter in
                     // One callback shared by every future (it is given the future): no allocation per future.
                     let onEach: (AnyObject) -> Void = { done in
-                        remaining -= 1
-                        if let error = unsafeDowncast(done, to: Future<T>.self).failure, firstFailure == nil { firstFailure = error }
-                        if firstFailure != nil || remaining == 0 { waiter.resume() }
+                        state.remaining -= 1
+                        if state.firstFailure == nil, let error = unsafeDowncast(done, to: Future<T>.self).failure {
+                            state.firstFailure = error
+                        }
+                        if state.firstFailure != nil || state.remaining == 0 { waiter.resume() }
                     }
                     for future in futures { future.onDone(onEach) }
                     waiter.onCancel = onCancel
@@ -36,17 +47,25 @@ extension EventLoop {
             } catch let cancelled as CancelledError {
                 // As asyncio's gathering future: cancelled, it ends once a child has ended cancelled
                 // (or every child has ended), so the children's cancellation has happened first.
-                let settled = { futures.contains(where: \.isCancelled) || futures.allSatisfy(\.isDone) }
+                let settled = {
+                    futures.contains { $0.status == .cancelled } || futures.allSatisfy { $0.status != .pending }
+                }
                 if !settled() {
                     try await suspendIgnoringCancellation("gather") { waiter in
-                        for future in futures where !future.isDone { future.onDone { _ in if settled() { waiter.resume() } } }
+                        for future in futures where future.status == .pending {
+                            future.onDone { _ in if settled() { waiter.resume() } }
+                        }
                     }
                 }
                 throw cancelled
             }
+            if let firstFailure = state.firstFailure { throw firstFailure }
         }
-        if let firstFailure { throw firstFailure }
-        return try futures.map { try $0.result() }
+        // (Everything done before the call: the first failure in argument order is thrown here.)
+        var results: [T] = []
+        results.reserveCapacity(futures.count)
+        for future in futures { results.append(try future.uncheckedResult()) }
+        return results
     }
 
     /// Runs each operation as a task on this loop and gathers their results in order; see
@@ -101,7 +120,7 @@ extension EventLoop {
                 return remaining == 0
             }, onCancel: { for task in tasks { task.cancel() } }, settledAfterCancel: { tasks.allSatisfy(\.isDone) })
         }
-        return tasks.map { $0.future.outcome ?? .failure(InvalidStateError("task not done")) }
+        return tasks.map { $0.outcome ?? .failure(InvalidStateError("task not done")) }
     }
 
     /// Runs each operation as a task and returns every outcome in order; see ``gatherResults(_:)-([LoopTask<T>])``.
@@ -118,13 +137,13 @@ nonisolated(nonsending) public func gather<T>(_ tasks: [LoopTask<T>]) async thro
     try await EventLoop.running().gather(tasks)
 }
 
-/// ``EventLoop/gather(_:)-([()->T])`` on the running loop.
+/// `EventLoop.gather(_:)` (an array of operations) on the running loop.
 nonisolated(nonsending) public func gather<T>(_ operations: [() async throws -> T]) async throws -> [T] {
     let loop = try EventLoop.running()
     return try await loop.gather(operations.map { try loop.createTask(confined: UncheckedBox($0)) })
 }
 
-/// ``EventLoop/gather(_:)-(()->T...)`` on the running loop.
+/// `EventLoop.gather(_:)` (operations as parameters) on the running loop.
 nonisolated(nonsending) public func gather<each T>(
     _ operations: repeat @escaping () async throws -> each T
 ) async throws -> (repeat each T) {
@@ -143,9 +162,17 @@ nonisolated(nonsending) public func gatherResults<T>(_ tasks: [LoopTask<T>]) asy
     try await EventLoop.running().gatherResults(tasks)
 }
 
-/// ``EventLoop/gatherResults(_:)-([()->T])`` on the running loop.
+/// `EventLoop.gatherResults(_:)` (operations) on the running loop.
 nonisolated(nonsending) public func gatherResults<T>(
     _ operations: [() async throws -> T]
 ) async throws -> [Result<T, any Error>] {
     try await EventLoop.running().gatherResults(operations)
+}
+
+/// The counters of one `gather` wait, shared by the callbacks of its futures (loop-confined; a class with
+/// unchecked exclusivity rather than captured variables, which are boxed and checked on every access).
+private final class GatherState {
+    @exclusivity(unchecked) var remaining: Int
+    @exclusivity(unchecked) var firstFailure: (any Error)?
+    init(remaining: Int) { self.remaining = remaining }
 }

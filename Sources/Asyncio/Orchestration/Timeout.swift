@@ -1,4 +1,4 @@
-/// The scope of a running ``withTimeout(_:_:)`` / ``withDeadline(_:_:)`` (asyncio's `Timeout` object):
+/// The scope of a running ``EventLoop/withTimeout(_:_:)`` / ``EventLoop/withDeadline(_:_:)`` (asyncio's `Timeout` object):
 /// query or move its deadline while inside. Loop-confined: every member used from another thread traps
 /// naming the call. Hence `@unchecked Sendable`.
 public final class TimeoutScope: @unchecked Sendable {
@@ -132,10 +132,10 @@ extension EventLoop {
                     task.cancel(message: error.message)
                     if !task.isDone {
                         try await suspendIgnoringCancellation("waitFor") { waiter in
-                            task.future.addDoneCallback { _ in waiter.resume() }
+                            task.onDone { _ in waiter.resume() }
                         }
                     }
-                    switch task.future.outcome {
+                    switch task.outcome {
                     case .success?: return
                     case .failure(let failure)? where !failure.isCancellation: throw failure
                     default: throw error
@@ -153,10 +153,10 @@ extension EventLoop {
     nonisolated(nonsending) private func resultAfterTimeout<T>(of task: LoopTask<T>) async throws -> T {
         if !task.isDone {
             try await suspendIgnoringCancellation("waitFor") { waiter in
-                task.future.addDoneCallback { _ in waiter.resume() }
+                task.onDone { _ in waiter.resume() }
             }
         }
-        switch task.future.outcome {
+        switch task.outcome {
         case .success(let value)?: return value
         case .failure(let error)? where !error.isCancellation: throw error
         default: throw TimeoutError()

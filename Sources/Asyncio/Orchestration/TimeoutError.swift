@@ -1,5 +1,5 @@
 /// A timeout expired (asyncio's `TimeoutError`): thrown by ``withTimeout(_:_:)``,
-/// ``withDeadline(_:_:)``, ``waitFor(timeout:_:)``, `wait`'s and `asCompleted`'s timeouts.
+/// ``EventLoop/withDeadline(_:_:)``, ``waitFor(timeout:_:)``, `wait`'s and `asCompleted`'s timeouts.
 public struct TimeoutError: Error, Equatable, Sendable, CustomStringConvertible {
     public init() {}
     public var description: String { "TimeoutError" }

@@ -23,7 +23,7 @@ extension EventLoop {
             case .firstCompleted: return tasks.contains(where: \.isDone)
             case .firstException:
                 return tasks.allSatisfy(\.isDone) || tasks.contains { task in
-                    if case .failure(let error)? = task.future.outcome { return !error.isCancellation }
+                    if case .failure(let error)? = task.outcome { return !error.isCancellation }
                     return false
                 }
             }

@@ -1,48 +1,50 @@
 import Asyncio
+import AsyncioRedis
 
 extension Tour {
-    /// aiomysql / redis: the pattern of an asynchronous database client — connect, send a command,
-    /// await the reply, close — against a tiny key-value server of ours on 127.0.0.1 speaking a
-    /// line protocol (a real MySQL or Redis driver is beyond this package; any such driver written on
-    /// `openConnection` looks like the client below).
+    /// aiomysql / redis: an asynchronous database client — connect, send commands, await the replies,
+    /// pipeline, close — with `AsyncioRedis` against a real `redis-server` that the example starts on a
+    /// free port of 127.0.0.1 (no persistence) and stops at the end. Without redis-server it says so
+    /// (`make deps` installs it); there is no stand-in.
     static let database = Example(name: "database", title: "aiomysql / redis: an asynchronous database client") { out in
+        let server: RedisServerProcess
+        do {
+            server = try await RedisServerProcess.start()
+        } catch {
+            out("database: redis-server could not be started, so this example cannot run: \(error)")
+            return
+        }
         let loop = try EventLoop.running()
-        let table = KeyValueTable()
-        let server = try loop.startServer(host: "127.0.0.1", port: 0) { reader, writer in
-            for try await line in reader {
-                let parts = String(decoding: line, as: UTF8.self).trimmingNewline.split(separator: " ", maxSplits: 2).map(String.init)
-                switch parts.first {
-                case "SET" where parts.count == 3: table.values[parts[1]] = parts[2]; try writer.write("OK\n")
-                case "GET" where parts.count == 2: try writer.write("\(table.values[parts[1]] ?? "(nil)")\n")
-                case "KEYS": try writer.write("\(table.values.keys.sorted().joined(separator: ","))\n")
-                default: try writer.write("ERR unknown command\n")
-                }
-                try await writer.drain()
-            }
-        }
 
-        // The client: one connection, commands awaited one by one.
-        let (reader, writer) = try await loop.openConnection(host: "127.0.0.1", port: server.address!.port)
-        @Sendable func execute(_ command: String) async throws -> String {
-            try writer.write(command + "\n")
-            return String(decoding: try await reader.readLine(), as: UTF8.self).trimmingNewline
+        // One connection; each command awaited in turn.
+        let redis = try await RedisConnection.connect(host: server.host, port: server.port)
+        out("SET user:1 Alice -> \(try await redis.send("SET", "user:1", "Alice"))")
+        out("SET user:2 Bob -> \(try await redis.send("SET", "user:2", "Bob"))")
+        out("GET user:1 -> \(try await redis.get("user:1") ?? "(nil)")")
+        out("GET user:3 -> \(try await redis.get("user:3") ?? "(nil)")")
+        let keys = try await redis.send("KEYS", "user:*").array?.compactMap(\.string).sorted() ?? []
+        out("KEYS user:* -> \(keys.joined(separator: ","))")
+
+        // Commands from concurrent tasks share the connection: they go out in one write and their
+        // replies come back in order (pipelining), like asyncio.gather over redis-py calls.
+        let visits = try (1...3).map { _ in try loop.createTask { try await redis.incr("visits") } }
+        out("INCR visits x3 (concurrent tasks) -> \(try await loop.gather(visits).map { String($0) }.joined(separator: ", "))")
+        let batch = try await redis.pipeline([["INCRBY", "visits", "10"], ["GET", "visits"]])
+        out("pipeline INCRBY visits 10, GET visits -> \(batch.map { $0.int.map { String($0) } ?? "?" }.joined(separator: ", "))")
+
+        // An error reply is a typed Swift error; the connection goes on.
+        do {
+            _ = try await redis.send("LPUSH", "user:1", "x")
+        } catch let error as RedisServerError {
+            out("LPUSH user:1 x -> \(error.code) (a string is not a list)")
         }
-        out("SET user:1 Alice -> \(try await execute("SET user:1 Alice"))")
-        out("SET user:2 Bob -> \(try await execute("SET user:2 Bob"))")
-        out("GET user:1 -> \(try await execute("GET user:1"))")
-        out("KEYS -> \(try await execute("KEYS"))")
-        out("DROP -> \(try await execute("DROP"))")
-        writer.close()
-        server.close()
-        try await server.waitClosed()
+        do {
+            _ = try await redis.send("DROP")
+        } catch let error as RedisServerError {
+            out("DROP -> \(error.code) (unknown command)")
+        }
+        out("GET user:2 -> \(try await redis.get("user:2") ?? "(nil)")")
+        redis.close()
+        try await server.stop()
     }
-}
-
-/// The server's data (loop thread only).
-private final class KeyValueTable: @unchecked Sendable {
-    var values: [String: String] = [:]
-}
-
-private extension String {
-    var trimmingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
 }
