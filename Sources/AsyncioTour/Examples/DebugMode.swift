@@ -16,7 +16,7 @@ extension Tour {
         loop.slowCallbackDuration = .milliseconds(50)
 
         out("A callback that blocks for 100 ms:")
-        try loop.callSoon { usleep(100_000) }
+        try loop.callSoon { blockingSleep(microseconds: 100_000) }
         try await sleep(for: .zero)
 
         out("A task that fails and is never awaited:")

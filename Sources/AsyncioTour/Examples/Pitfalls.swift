@@ -13,7 +13,7 @@ extension Tour {
         out("1. Blocking the event loop")
         loop.logger = Logger(label: "asyncio") { _ in TourLogHandler(out: out) }
         loop.debug = true
-        let badSleep = try loop.createTask(name: "bad_sleep") { usleep(150_000) }  // blocks: like time.sleep
+        let badSleep = try loop.createTask(name: "bad_sleep") { blockingSleep(microseconds: 150_000) }  // blocks: like time.sleep
         _ = try await badSleep.value
         loop.debug = false
         try await sleep(seconds: 1)  // correct: yields to the loop

@@ -17,7 +17,7 @@ extension Tour {
         @Sendable func blockingIOTask(_ n: Int, _ started: ThreadRendezvous) -> (result: String, start: Double, end: Double) {
             let start = wallClock()
             started.arrive()
-            usleep(200_000)  // a blocking call, like time.sleep
+            blockingSleep(microseconds: 200_000)  // a blocking call, like time.sleep
             return ("result_\(n)", start, wallClock())
         }
         @Sendable func cpuBoundTask(_ n: Int, _ started: ThreadRendezvous) -> (total: Int, start: Double, end: Double) {
