@@ -110,7 +110,7 @@ struct DebugModeTests {
             let read0 = clock.read(), cpu0 = threadCPU()
             while threadCPU() - cpu0 < 10_000_000 {}
             let cpu1 = threadCPU(), read1 = clock.read()
-            usleep(10_000)
+            blockThread(microseconds: 10_000)
             let read2 = clock.read()
             return (StepClock.heldNanoseconds(from: read0, to: read1), cpu1 - cpu0, StepClock.heldNanoseconds(from: read1, to: read2))
         }

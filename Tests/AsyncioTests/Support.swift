@@ -108,3 +108,11 @@ final class RefusingUDPPort: Sendable {
 }
 
 struct POSIXFailure: Error { let call: String }
+
+/// Blocks the calling thread for `microseconds` even if a signal (SIGCHLD from an exiting child, which
+/// the suite's exit tests make plenty of) interrupts the sleep: it resumes for the time left.
+func blockThread(microseconds: Int) {
+    var request = timespec(tv_sec: microseconds / 1_000_000, tv_nsec: (microseconds % 1_000_000) * 1_000)
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}
