@@ -15,15 +15,17 @@ public protocol AnyLoopTask: AnyObject, Sendable, CustomStringConvertible {
     @discardableResult func cancel(message: String?) -> Bool
 }
 
-/// Where a running task finds the loop task it belongs to.
-enum TaskContext {
-    /// The loop task whose body (or a child of it: `async let`, task-group children) is running.
-    @TaskLocal static var current: (any TaskRecord)?
+// Where running code finds the loop task it belongs to: every loop task is the task executor of its
+// own Swift task (`Task(executorPreference: task)`), and `async let` and task-group children inherit
+// their parent's preference. So every job of a loop task, and of its children, reaches the loop through
+// `LoopTask.enqueue`, which tags it with the task; the loop sets `runningTask` while it runs a tagged
+// job. No task-local value is pushed per task, nor copied into each new task.
 
+extension EventLoop {
     /// The ``CancelledError`` a wait throws because the calling task was cancelled: it carries the
     /// task's cancel message and counts as delivered (see ``TaskRecord/cancellationDelivered``).
-    static func cancellation() -> CancelledError {
-        let record = current
+    func taskCancellation() -> CancelledError {
+        let record = runningTask
         record?.cancellationDelivered = true
         return CancelledError(message: record?.requestedCancelMessage)
     }
@@ -63,15 +65,22 @@ protocol TaskRecord: AnyObject, Sendable {
     var pendingSlot: Int { get set }
     /// Calls `callback` once done, with the error if the task failed (retrieving it).
     func observeCompletion(_ callback: @escaping ((any Error)?) -> Void)
+    /// The task as the executor its jobs run on (made once: forming it looks up a witness table).
+    var unownedExecutor: UnownedTaskExecutor { get }
+    /// The task as a task executor, for `Task(executorPreference:)`: Swift tasks that belong to it.
+    var asTaskExecutor: any TaskExecutor { get }
+    /// The Swift task running the body, as the pointer its jobs have (for the testing trace).
+    var swiftTaskPointer: UnsafeRawPointer? { get }
 }
 
 /// The loop task running the calling code, if any (asyncio's `current_task()`). Child tasks (`async
 /// let`, task-group children) report the loop task that created them.
 ///
-/// Code that outlives its loop task (a bare `Task {}` inherits task-locals, so it may still run after
-/// the loop task finished) gets nil.
+/// Elsewhere it is nil: in a callback, off the loop's thread (a bare `Task {}` runs on Swift's global
+/// executor), in a Swift task created with `Task(executorPreference: loop)`, and in code that runs
+/// after its loop task finished.
 public func currentTask() -> (any AnyLoopTask)? {
-    guard let task = TaskContext.current, task.isPending else { return nil }
+    guard let task = EventLoop.current?.runningTask, task.isPending else { return nil }
     return task.asLoopTask
 }
 
@@ -97,8 +106,14 @@ public func createTask<T>(
 /// its body finds through ``currentTask()``. The Swift task running the body holds it until the body
 /// ends; the loop's registry holds it while it is pending; nothing in it points back weakly or unsafely.
 ///
-/// Loop-confined like ``Future``: use it from the loop thread (`@unchecked Sendable` on that basis).
-public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, @unchecked Sendable {
+/// It is also the `TaskExecutor` of its body: every job of the body, and of its `async let` and
+/// task-group children, is enqueued here and runs on the loop thread, which is how ``currentTask()``
+/// knows them. A Swift task created with `Task(executorPreference: task)` likewise runs on the loop as
+/// part of `task`.
+///
+/// Loop-confined like ``Future``: use it from the loop thread (`@unchecked Sendable` on that basis),
+/// except ``enqueue(_:)``, which any thread may call.
+public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, TaskExecutor, @unchecked Sendable {
     /// The name given at creation, if any.
     private let explicitName: String?
     /// The loop's task counter at creation ("Task-N").
@@ -111,6 +126,8 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, @unc
     @exclusivity(unchecked) final var pendingSlot = -1
     /// The Swift task running the body, until the body ends.
     @exclusivity(unchecked) var swiftTask: Task<Void, any Error>?
+    /// This task as an executor, made once (see ``TaskRecord/unownedExecutor``).
+    @exclusivity(unchecked) private var executorStorage: UnownedTaskExecutor?
 
     init(loop: EventLoop, name: String?, number: Int) {
         explicitName = name
@@ -142,6 +159,24 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, @unc
 
     var isPending: Bool { status == .pending }
     var asLoopTask: any AnyLoopTask { self }
+    var asTaskExecutor: any TaskExecutor { self }
+    var swiftTaskPointer: UnsafeRawPointer? { swiftTask.map { unsafeBitCast($0, to: UnsafeRawPointer.self) } }
+
+    var unownedExecutor: UnownedTaskExecutor {
+        if let executorStorage { return executorStorage }
+        let executor = UnownedTaskExecutor(ordinary: self)
+        executorStorage = executor
+        return executor
+    }
+
+    /// Runs `job` (a step of this task's body or of one of its children) on the loop thread, after
+    /// everything already ready. Safe from any thread: this is how Swift concurrency hands the loop the
+    /// task's next step.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        loop.enqueue(UnownedJob(job), of: self)
+    }
+
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor { unownedExecutor }
 
     /// Whether the task finished.
     public override var isDone: Bool { loop.preconditionOnLoopThread("LoopTask.isDone"); return status != .pending }
@@ -294,17 +329,21 @@ extension EventLoop {
         taskCounter += 1
         let task = LoopTask<T>(loop: self, name: name, number: taskCounter)
         registerPending(task)
-        // The operation is a throwing closure, the type `Task` stores (a non-throwing one would be
-        // wrapped in a thunk, one more allocation), written out in each branch so that it is emitted
-        // with the abstraction `Task` expects (no reabstraction thunk, whose async frame would sit in
-        // the task allocator's first slab).
+        // The task is its own Swift task's executor (see ``runningTask``). The operation is a throwing
+        // closure, the type `Task` stores (a non-throwing one would be wrapped in a thunk, one more
+        // allocation), written out in each branch so that it is emitted with the abstraction `Task`
+        // expects (no reabstraction thunk, whose async frame would sit in the task allocator's first slab).
         if eager {
-            task.swiftTask = Task.immediate(name: name, executorPreference: self) { () async throws in
-                await TaskContext.$current.withValue(task) { await task.run(body) }
+            // The first step runs here, synchronously, as a step of `task`.
+            let creator = runningTask
+            runningTask = task
+            defer { runningTask = creator }
+            task.swiftTask = Task.immediate(name: name, executorPreference: task) { () async throws in
+                await task.run(body)
             }
         } else {
-            task.swiftTask = Task(name: name, executorPreference: self) { () async throws in
-                await TaskContext.$current.withValue(task) { await task.run(body) }
+            task.swiftTask = Task(name: name, executorPreference: task) { () async throws in
+                await task.run(body)
             }
         }
         if task.status != .pending { task.swiftTask = nil }  // an eager body that never suspended

@@ -75,7 +75,7 @@ extension EventLoop {
     /// ``CancelledError`` carrying the task's cancel message.
     nonisolated(nonsending) func suspend(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
         try checkUsable(what())
-        let record = TaskContext.current
+        let record = runningTask
         let waiter = LoopWaiter(task: record)
         record?.currentWait = what()
         defer { record?.currentWait = nil }
@@ -112,6 +112,6 @@ extension EventLoop {
     /// anyway, as asyncio delivers a cancellation to the pending step of a task.
     nonisolated(nonsending) func suspendCheckingCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
         try await suspend(what(), register)
-        if Task.isCancelled { throw TaskContext.cancellation() }
+        if Task.isCancelled { throw taskCancellation() }
     }
 }

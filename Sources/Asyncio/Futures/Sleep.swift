@@ -35,7 +35,7 @@ extension EventLoop {
     nonisolated(nonsending) private func yieldOnce() async throws {
         try checkUsable("sleep")
         await withUnsafeContinuation { yieldedTasks.append($0) }
-        if Task.isCancelled { throw TaskContext.cancellation() }
+        if Task.isCancelled { throw taskCancellation() }
     }
 }
 

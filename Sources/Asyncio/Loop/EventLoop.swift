@@ -61,6 +61,14 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// copy of the array, then `removeAll(keepingCapacity:)` on the original, allocated once per yield).
     @exclusivity(unchecked)
     private var resumingTasks: [UnsafeContinuation<Void, Never>] = []
+    /// The loop task whose job (a step of its body or of one of its children) is running now, if any:
+    /// ``currentTask()``, the task a wait belongs to, the context variables' context.
+    ///
+    /// `unowned(unsafe)`: it is set only while a job tagged with the task runs, during which the run
+    /// holds the task (see ``UnretainedTask`` for why the task is alive then anyway). Never handed out as
+    /// is: ``currentTask()`` returns a strong reference made from it while the job runs.
+    @exclusivity(unchecked) unowned(unsafe)
+    var runningTask: (any TaskRecord)?
     /// The context-variable values of the callback running now when it captured none (made on first
     /// use, dropped after the callback): see `ExecutionContext.withCurrent`.
     @exclusivity(unchecked)
@@ -533,6 +541,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         switch item {
         case .job(let job):
             job.runSynchronously(on: asUnownedTaskExecutor())
+        case .taskJob(let job, let tagged):
+            let task = tagged.task
+            runningTask = task
+            job.runSynchronously(on: task.unownedExecutor)
+            runningTask = nil
         case .callback(let sequence, let body):
             lastRunSequence = sequence
             if !cancelledSequences.isEmpty, cancelledSequences.remove(sequence) != nil { return }
@@ -590,7 +603,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         var dropped = inbox.close().map(\.readyItem)
         dropped.append(contentsOf: ready)
         ready.removeAll()
-        let strandedJobs = dropped.reduce(0) { n, item in if case .job = item { return n + 1 } else { return n } }
+        let strandedJobs = dropped.reduce(0) { n, item in
+            switch item {
+            case .job, .taskJob: return n + 1
+            default: return n
+            }
+        }
         if strandedJobs > 0 {
             log.warning("Event loop closed with \(strandedJobs) task step(s) pending: those tasks never resume")
         }

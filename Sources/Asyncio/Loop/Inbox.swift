@@ -11,11 +11,13 @@ final class Inbox: Sendable {
     enum Item: Sendable {
         case callback(SharedCancellation, @Sendable () throws -> Void)
         case job(UnownedJob)
+        case taskJob(UnownedJob, UnretainedTask)
 
         var readyItem: ReadyItem {
             switch self {
             case .callback(let flag, let body): return .shared(flag, body: body)
             case .job(let job): return .job(job)
+            case .taskJob(let job, let task): return .taskJob(job, task)
             }
         }
     }

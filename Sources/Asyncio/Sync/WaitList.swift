@@ -28,7 +28,7 @@ final class WaitList {
         }
         if Task.isCancelled {
             handOn()
-            throw TaskContext.cancellation()
+            throw loop.taskCancellation()
         }
     }
 
