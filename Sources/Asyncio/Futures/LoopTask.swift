@@ -55,6 +55,12 @@ protocol TaskRecord: AnyObject, Sendable {
     var cancellationDelivered: Bool { get set }
     /// What the task waits on now (unchecked ``AnyLoopTask/waitingOn``).
     var currentWait: String? { get set }
+    /// The waiter of the task's own Swift task while it waits with no cancellation handler (see
+    /// ``EventLoop/suspend(_:_:)``): ``LoopTask/cancel(message:)`` cancels it.
+    var currentWaiter: LoopWaiter? { get set }
+    /// Whether the code running now is the task's own Swift task (not a child of it, nor another Swift
+    /// task of the loop that belongs to it).
+    var isRunningItsOwnSwiftTask: Bool { get }
     /// Context-variable values: a copy of the creator's, or made lazily empty.
     var executionContext: ExecutionContext { get }
     /// Whether the task has not finished yet (unchecked ``AnyLoopTask/isDone``, negated).
@@ -122,6 +128,7 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
     @exclusivity(unchecked) final var cancelRequested = false
     @exclusivity(unchecked) final var cancellationDelivered = false
     @exclusivity(unchecked) final var currentWait: String?
+    @exclusivity(unchecked) final var currentWaiter: LoopWaiter?
     @exclusivity(unchecked) private var context: ExecutionContext?
     @exclusivity(unchecked) final var pendingSlot = -1
     /// The Swift task running the body, until the body ends.
@@ -162,6 +169,13 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
     var asTaskExecutor: any TaskExecutor { self }
     var swiftTaskPointer: UnsafeRawPointer? { swiftTask.map { unsafeBitCast($0, to: UnsafeRawPointer.self) } }
 
+    var isRunningItsOwnSwiftTask: Bool {
+        guard let swiftTask else { return false }  // not known yet (an eager first step) or ended
+        return withUnsafeCurrentTask { current in
+            current.map { unsafeBitCast($0, to: UnsafeRawPointer.self) } == unsafeBitCast(swiftTask, to: UnsafeRawPointer.self)
+        }
+    }
+
     var unownedExecutor: UnownedTaskExecutor {
         if let executorStorage { return executorStorage }
         let executor = UnownedTaskExecutor(ordinary: self)
@@ -191,7 +205,8 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
         guard status == .pending else { return false }
         requestedCancelMessage = message
         cancelRequested = true
-        swiftTask?.cancel()
+        swiftTask?.cancel()  // runs the cancellation handlers of a child's or an eager first step's wait
+        currentWaiter?.cancel()  // a wait of the task's own Swift task, which registers none
         return true
     }
 
