@@ -40,7 +40,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     // overlapping accesses, and the runtime's dynamic exclusivity checks cost ~300 instructions per
     // callSoon (swift_beginAccess + TLS), over three times the work itself.
     @exclusivity(unchecked)
-    var ready = Deque<ReadyItem>()
+    var ready = ReadyQueue()
     @exclusivity(unchecked)
     var timers = TimerHeap()
     @exclusivity(unchecked)
@@ -268,7 +268,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Loop-thread fast path behind `callSoon`, future callbacks and wake-ups: no checks.
     @inline(__always)
     @discardableResult
-    func enqueueCallback(_ callback: @escaping () throws -> Void) -> UInt64 {
+    func enqueueCallback(_ callback: consuming @escaping () throws -> Void) -> UInt64 {
         admitArrivals()
         nextSequence &+= 1
         ready.append(.callback(sequence: nextSequence, body: callback))
@@ -537,8 +537,8 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     @inline(__always)
-    func run(_ item: ReadyItem) {
-        switch item {
+    func run(_ item: consuming ReadyItem) {
+        switch consume item {
         case .job(let job):
             job.runSynchronously(on: asUnownedTaskExecutor())
         case .taskJob(let job, let tagged):
@@ -601,8 +601,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         finishAbandonedTasks()
         isClosed = true
         var dropped = inbox.close().map(\.readyItem)
-        dropped.append(contentsOf: ready)
-        ready.removeAll()
+        dropped.append(contentsOf: ready.removeAllItems())
         let strandedJobs = dropped.reduce(0) { n, item in
             switch item {
             case .job, .taskJob: return n + 1

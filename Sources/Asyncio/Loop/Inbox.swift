@@ -61,7 +61,7 @@ final class Inbox: Sendable {
     @inline(__always) var mayHaveItems: Bool { hasItems.load(ordering: .relaxed) }
 
     /// Moves every waiting item to `ready`, in arrival order.
-    func drain(into ready: inout some RangeReplaceableCollection<ReadyItem>) {
+    func drain(into ready: inout ReadyQueue) {
         let batch: [Item] = state.withLock { s in
             s.signalled = false
             hasItems.store(false, ordering: .relaxed)
