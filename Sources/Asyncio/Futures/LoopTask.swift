@@ -69,6 +69,8 @@ protocol TaskRecord: AnyObject, Sendable {
     @discardableResult func cancel(message: String?) -> Bool
     /// The task's position in its loop's registry of pending tasks, -1 once it left it.
     var pendingSlot: Int { get set }
+    /// The loop's task counter when the task was created: its rank in creation order.
+    var creationNumber: Int { get }
     /// Calls `callback` once done, with the error if the task failed (retrieving it).
     func observeCompletion(_ callback: @escaping ((any Error)?) -> Void)
     /// The task as the executor its jobs run on (made once: forming it looks up a witness table).
@@ -166,6 +168,7 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
 
     var isPending: Bool { status == .pending }
     var asLoopTask: any AnyLoopTask { self }
+    var creationNumber: Int { number }
     var asTaskExecutor: any TaskExecutor { self }
     var swiftTaskPointer: UnsafeRawPointer? { swiftTask.map { unsafeBitCast($0, to: UnsafeRawPointer.self) } }
 
@@ -181,6 +184,12 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
         let executor = UnownedTaskExecutor(ordinary: self)
         executorStorage = executor
         return executor
+    }
+
+    /// Sets ``unownedExecutor`` from the task as an existential (`executor` is this task), whose witness
+    /// table is at hand: `UnownedTaskExecutor(ordinary: self)` would look it up again.
+    func setUnownedExecutor(from executor: any TaskExecutor) {
+        executorStorage = UnownedTaskExecutor(ordinary: executor)
     }
 
     /// Runs `job` (a step of this task's body or of one of its children) on the loop thread, after
@@ -285,7 +294,7 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
     /// The task's whole life, as the operation of its Swift task: a task cancelled before its first
     /// step never runs its body (asyncio). (The body is not stored in the task: an optional of a
     /// generic closure type would cost a metadata lookup to clear; the operation's closure holds it.)
-    func run(_ body: () async throws -> Value) async {
+    nonisolated(nonsending) func run(_ body: () async throws -> Value) async {
         if cancelRequested { return finish(error: CancelledError(message: requestedCancelMessage)) }
         do { finish(value: try await body()) } catch { finish(error: error) }
     }
@@ -344,6 +353,10 @@ extension EventLoop {
         taskCounter += 1
         let task = LoopTask<T>(loop: self, name: name, number: taskCounter)
         registerPending(task)
+        // One witness-table lookup for the task as an executor (LoopTask is generic), shared by the
+        // preference and the executor the loop runs its jobs on.
+        let executor: any TaskExecutor = task
+        task.setUnownedExecutor(from: executor)
         // The task is its own Swift task's executor (see ``runningTask``). The operation is a throwing
         // closure, the type `Task` stores (a non-throwing one would be wrapped in a thunk, one more
         // allocation), written out in each branch so that it is emitted with the abstraction `Task`
@@ -353,11 +366,11 @@ extension EventLoop {
             let creator = runningTask
             runningTask = task
             defer { runningTask = creator }
-            task.swiftTask = Task.immediate(name: name, executorPreference: task) { () async throws in
+            task.swiftTask = Task.immediate(name: name, executorPreference: executor) { () async throws in
                 await task.run(body)
             }
         } else {
-            task.swiftTask = Task(name: name, executorPreference: task) { () async throws in
+            task.swiftTask = Task(name: name, executorPreference: executor) { () async throws in
                 await task.run(body)
             }
         }
@@ -368,13 +381,22 @@ extension EventLoop {
     /// The tasks of this loop that are not done yet, in creation order (asyncio's `all_tasks()`).
     public func allTasks() -> [any AnyLoopTask] {
         preconditionOnLoopThread("EventLoop.allTasks")
-        var all: [any AnyLoopTask] = []
-        all.reserveCapacity(pendingTasks.count - pendingTaskHoles)
-        for case let task? in pendingTasks { all.append(task.asLoopTask) }
-        return all
+        return pendingTasksInCreationOrder().map(\.asLoopTask)
     }
 
-    /// Adds a pending task to the registry (at the end); the registry holds it until it leaves.
+    // The registry of pending tasks is an unordered array: each task knows its index (`pendingSlot`),
+    // and a task that leaves is replaced by the last one (which learns its new index). Joining and
+    // leaving cost a few instructions whatever the order tasks finish in — a task that stays pending
+    // (a program's main task) would keep any ordered scheme from dropping the slots of the tasks
+    // created after it. Creation order, wanted only by `allTasks()` and the loop's clean-up, is
+    // restored there by sorting on the creation number.
+
+    /// The pending tasks sorted by creation.
+    private func pendingTasksInCreationOrder() -> [any TaskRecord] {
+        pendingTasks.sorted { $0.creationNumber < $1.creationNumber }
+    }
+
+    /// Adds a pending task to the registry; the registry holds it until it leaves.
     func registerPending(_ task: any TaskRecord) {
         task.pendingSlot = pendingTasks.count
         pendingTasks.append(task)
@@ -383,49 +405,21 @@ extension EventLoop {
     /// Empties the registry and returns the tasks that were in it, in creation order (the loop's
     /// clean-up: they are cancelled and watched, or reported, by the caller).
     func takeAllPendingTasks() -> [any TaskRecord] {
-        var taken: [any TaskRecord] = []
-        taken.reserveCapacity(pendingTasks.count - pendingTaskHoles)
-        for case let task? in pendingTasks {
-            task.pendingSlot = -1
-            taken.append(task)
-        }
+        let taken = pendingTasksInCreationOrder()
+        for task in taken { task.pendingSlot = -1 }
         pendingTasks.removeAll()
-        pendingTaskHoles = 0
         return taken
     }
 
-    /// Removes a task from the registry; harmless if it already left. The slot is emptied in place
-    /// (creation order is kept without moving anyone); trailing empty slots are dropped at once, and
-    /// the array is compacted when empty slots are the majority, so leaving is O(1) amortized in any
-    /// order.
+    /// Removes a task from the registry; harmless if it already left.
     func unregisterPending(_ task: any TaskRecord) {
         let slot = task.pendingSlot
         guard slot >= 0 else { return }
         task.pendingSlot = -1
-        if slot == pendingTasks.count - 1 {
-            pendingTasks.removeLast()
-            while let last = pendingTasks.last, last == nil {
-                pendingTasks.removeLast()
-                pendingTaskHoles -= 1
-            }
-            return
+        let last = pendingTasks.removeLast()
+        if slot < pendingTasks.count {
+            last.pendingSlot = slot
+            pendingTasks[slot] = last
         }
-        pendingTasks[slot] = nil
-        pendingTaskHoles += 1
-        if pendingTaskHoles >= 32 && pendingTaskHoles * 2 > pendingTasks.count { compactPendingTasks() }
-    }
-
-    private func compactPendingTasks() {
-        var kept = 0
-        for index in pendingTasks.indices {
-            guard let task = pendingTasks[index] else { continue }
-            if index != kept {
-                task.pendingSlot = kept
-                pendingTasks[kept] = task
-            }
-            kept += 1
-        }
-        pendingTasks.removeLast(pendingTasks.count - kept)
-        pendingTaskHoles = 0
     }
 }

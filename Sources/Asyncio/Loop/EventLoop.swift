@@ -102,12 +102,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         get { closedFlag.load(ordering: .relaxed) }
         set { closedFlag.store(newValue, ordering: .relaxed) }
     }
-    /// The pending tasks, in creation order, held strongly: each task knows its slot
-    /// (``TaskRecord/pendingSlot``), so joining and leaving take no hashing and no search; a task that
-    /// leaves empties its slot (see ``unregisterPending(_:)``).
-    @exclusivity(unchecked) var pendingTasks: [(any TaskRecord)?] = []
-    /// How many slots of ``pendingTasks`` are empty.
-    @exclusivity(unchecked) var pendingTaskHoles = 0
+    /// The pending tasks, held strongly, in no particular order: each task knows its index
+    /// (``TaskRecord/pendingSlot``), so joining and leaving take no hashing and no search (see
+    /// ``registerPending(_:)``).
+    @exclusivity(unchecked) var pendingTasks: [any TaskRecord] = []
     /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
     var resources: [ObjectIdentifier: any LoopResource] = [:]
     /// Work shut down gracefully when the loop's group shuts down (see ``EventLoopGroup``).
