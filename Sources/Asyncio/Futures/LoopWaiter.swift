@@ -69,6 +69,14 @@ final class LoopWaiter: @unchecked Sendable {
 /// once the task runs again.
 struct CancelledByTask: Error {}
 
+// The waits use `_unsafeInheritExecutor_withUnsafe(Throwing)Continuation` (public, emitted into this
+// module) rather than `withUnsafe(Throwing)Continuation(isolation:)`: the latter is isolated to its
+// `isolation` argument, so every wait switches to the caller's isolation on the way in and again on the
+// way out (two `swift_task_switch` calls, each asking the runtime for the task's preferred executor
+// under a lock: about 300 instructions per wait). These functions are `nonisolated(nonsending)` and
+// already run on the caller's executor, and a resumed continuation enqueues the task on that same
+// executor (the loop task, the loop, or an actor whose executor is the loop), so inheriting it is exact.
+
 extension EventLoop {
     /// Suspends the calling task (which must run on this loop) until `register`'s waiter is resumed.
     /// Cancellation of the task runs the waiter's `onCancel` on the loop thread and throws
@@ -91,7 +99,7 @@ extension EventLoop {
             defer { record.currentWait = nil; record.currentWaiter = nil }
             if Task.isCancelled { waiter.cancel() }  // cancelled already: the wait throws at once
             do {
-                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                try await _unsafeInheritExecutor_withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                     if waiter.install(continuation) { register(waiter) }
                 }
             } catch is CancelledByTask {
@@ -115,7 +123,7 @@ extension EventLoop {
         defer { record?.currentWait = nil }
         do {
             try await withTaskCancellationHandler {
-                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+                try await _unsafeInheritExecutor_withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                     if waiter.install(continuation) { register(waiter) }
                 }
             } onCancel: {
@@ -136,7 +144,7 @@ extension EventLoop {
     nonisolated(nonsending) func suspendIgnoringCancellation(_ what: @autoclosure () -> String, _ register: (LoopWaiter) -> Void) async throws {
         try checkUsable(what())
         let waiter = LoopWaiter(task: nil)
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+        try await _unsafeInheritExecutor_withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
             if waiter.install(continuation) { register(waiter) }
         }
     }
