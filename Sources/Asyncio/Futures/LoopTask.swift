@@ -127,8 +127,6 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
     /// The loop's task counter at creation ("Task-N").
     private let number: Int
     @exclusivity(unchecked) final var requestedCancelMessage: String?
-    @exclusivity(unchecked) final var cancelRequested = false
-    @exclusivity(unchecked) final var cancellationDelivered = false
     @exclusivity(unchecked) final var currentWait: String?
     @exclusivity(unchecked) final var currentWaiter: LoopWaiter?
     @exclusivity(unchecked) private var context: ExecutionContext?
@@ -137,6 +135,9 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
     @exclusivity(unchecked) var swiftTask: Task<Void, any Error>?
     /// This task as an executor, made once (see ``TaskRecord/unownedExecutor``).
     @exclusivity(unchecked) private var executorStorage: UnownedTaskExecutor?
+    // Last, in the padding after the optional above (properties are laid out in declaration order).
+    @exclusivity(unchecked) final var cancelRequested = false
+    @exclusivity(unchecked) final var cancellationDelivered = false
 
     init(loop: EventLoop, name: String?, number: Int) {
         explicitName = name

@@ -14,6 +14,11 @@ final class LoopWaiter: @unchecked Sendable {
     private(set) var isFinished = false
     /// Called on the loop thread when the waiting task is cancelled while still waiting, before it resumes.
     var onCancel: (() -> Void)?
+    /// The same, for the two commonest waits (a wait list, a future): the object told, without a closure
+    /// to allocate per wait. Held until the waiter finishes.
+    var cancelTarget: (any WaiterCancellationTarget)?
+    /// For a future's wait: whether a cancellation of the waiting task cancels the future too.
+    var cancelsTarget = false
 
     init(task: (any TaskRecord)?) { self.task = task }
 
@@ -31,6 +36,7 @@ final class LoopWaiter: @unchecked Sendable {
         guard !isFinished, let continuation else { return false }
         isFinished = true
         onCancel = nil
+        cancelTarget = nil
         self.continuation = nil
         continuation.resume()
         return true
@@ -42,6 +48,7 @@ final class LoopWaiter: @unchecked Sendable {
         guard !isFinished, let continuation else { return false }
         isFinished = true
         onCancel = nil
+        cancelTarget = nil
         self.continuation = nil
         continuation.resume(throwing: error)
         return true
@@ -55,6 +62,10 @@ final class LoopWaiter: @unchecked Sendable {
         let handler = onCancel
         onCancel = nil
         handler?()
+        if let target = cancelTarget {
+            cancelTarget = nil
+            target.waiterWasCancelled(self)
+        }
         fail(CancelledByTask())
     }
 
@@ -63,6 +74,13 @@ final class LoopWaiter: @unchecked Sendable {
         self.continuation = continuation
         return true
     }
+}
+
+/// What a waiter tells when its task is cancelled while it waits (see ``LoopWaiter/cancelTarget``).
+/// No base protocol: a generic conformer (`Future<Value>`) gets a static witness table.
+protocol WaiterCancellationTarget: AnyObject {
+    /// `waiter`'s task was cancelled while it waited, on the loop thread, before it resumes.
+    func waiterWasCancelled(_ waiter: LoopWaiter)
 }
 
 /// Internal marker: the waiting task was cancelled; turned into ``CancelledError`` with the task's message
