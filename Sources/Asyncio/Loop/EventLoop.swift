@@ -221,7 +221,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// the thread that created it).
     @inline(__always)
     public var isOnLoopThread: Bool {
-        pthread_equal(pthread_self(), pthread_t(owner.load(ordering: .relaxed))) != 0
+        // The comparison pthread_equal makes (`owner` stores pthread_t as an integer, as `init` does),
+        // without its out-of-line call: this check guards every loop entry point.
+        UInt(pthread_self()) == owner.load(ordering: .relaxed)
     }
 
     /// The loop running on the calling thread, if any (asyncio's `_get_running_loop()`).
