@@ -22,6 +22,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // What the Swift runtime itself costs per task, yield and callback, with no asyncio semantics.
+        .executableTarget(name: "runtime-floor"),
         .executableTarget(
             name: "LoopBenchmarks",
             dependencies: [

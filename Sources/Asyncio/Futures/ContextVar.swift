@@ -86,8 +86,10 @@ final class ExecutionContext: @unchecked Sendable {
     /// a context of its own), else the process-wide root.
     static func withCurrent<R>(_ body: (ExecutionContext) -> R) -> R {
         if let context = callbackContext { return body(context) }
-        if let task = TaskContext.current { return body(task.executionContext) }
-        if let loop = EventLoop.current { return body(loop.ambientContext) }
+        if let loop = EventLoop.current {
+            if let task = loop.runningTask { return body(task.executionContext) }
+            return body(loop.ambientContext)
+        }
         return root.withLock { body($0.context) }
     }
 

@@ -10,15 +10,21 @@
 ///
 /// A ``LoopTask`` is a future too (as asyncio's `Task` is a `Future`): the class is not `final` for that
 /// one subclass, and cannot be subclassed outside this module.
-public class Future<Value>: @unchecked Sendable, CustomStringConvertible {
+public class Future<Value>: @unchecked Sendable, CustomStringConvertible, WaiterCancellationTarget {
     /// What the future holds. Kept apart from the value, and not generic, so that checking a future
     /// (`isDone`, a failure) in unspecialized generic code needs no generic-metadata lookup.
     enum Status: UInt8 { case pending, result, error, cancelled }
 
     /// The loop the future belongs to.
     public let loop: EventLoop
-    // Loop-confined state: no dynamic exclusivity checks (see EventLoop's hot state).
+    // Loop-confined state: no dynamic exclusivity checks (see EventLoop's hot state). Swift lays stored
+    // properties out in declaration order: the small ones sit together.
     @exclusivity(unchecked) final private(set) var status: Status = .pending
+    @exclusivity(unchecked) final var errorRetrieved = false
+    /// Waiters in `moreEntries` whose task was cancelled: left in place (finished waiters ignore the
+    /// wake-up; removing each from the middle would make cancelling n waiters O(n²)), swept out when
+    /// they are the majority.
+    @exclusivity(unchecked) final private var cancelledWaiters: Int32 = 0
     /// The result, initialized exactly while `status == .result` (see ``valueSlot``).
     @exclusivity(unchecked) final private var valueStorage: (UInt, UInt, UInt) = (0, 0, 0)
     @exclusivity(unchecked) final private var storedError: (any Error)?
@@ -27,12 +33,7 @@ public class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     /// rest in an array allocated only when needed.
     @exclusivity(unchecked) final private var firstEntry: FutureEntry?
     @exclusivity(unchecked) final private var moreEntries: [FutureEntry] = []
-    /// Waiters in `moreEntries` whose task was cancelled: left in place (finished waiters ignore the
-    /// wake-up; removing each from the middle would make cancelling n waiters O(n²)), swept out when
-    /// they are the majority.
-    @exclusivity(unchecked) final private var cancelledWaiters = 0
     @exclusivity(unchecked) final private var nextEntryID = 0
-    @exclusivity(unchecked) final var errorRetrieved = false
 
     /// Creates a pending future on `loop` (asyncio's `loop.create_future()`).
     public init(loop: EventLoop) {
@@ -250,7 +251,7 @@ public class Future<Value>: @unchecked Sendable, CustomStringConvertible {
     private func forgetCancelled(_ waiter: LoopWaiter) {
         if case .waiter(_, let first)? = firstEntry, first === waiter { return }  // not in moreEntries
         cancelledWaiters += 1
-        guard cancelledWaiters >= 32 && cancelledWaiters * 2 > moreEntries.count else { return }
+        guard cancelledWaiters >= 32 && Int(cancelledWaiters) * 2 > moreEntries.count else { return }
         moreEntries.removeAll { entry in
             if case .waiter(_, let queued) = entry { return queued.isFinished || queued === waiter } else { return false }
         }
@@ -344,11 +345,15 @@ public class Future<Value>: @unchecked Sendable, CustomStringConvertible {
             nextEntryID += 1
             let id = nextEntryID
             append(.waiter(id, waiter))
-            waiter.onCancel = { [self] in
-                forgetCancelled(waiter)
-                if cancellingFuture { cancel(message: waiter.cancelMessage) }
-            }
+            waiter.cancelTarget = self
+            waiter.cancelsTarget = cancellingFuture
         }
+    }
+
+    /// A waiting task was cancelled: see ``WaiterCancellationTarget``.
+    final func waiterWasCancelled(_ waiter: LoopWaiter) {
+        forgetCancelled(waiter)
+        if waiter.cancelsTarget { cancel(message: waiter.cancelMessage) }
     }
 
     /// Safe from any thread: the state is shown only on the loop's thread.

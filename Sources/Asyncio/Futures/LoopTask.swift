@@ -15,15 +15,17 @@ public protocol AnyLoopTask: AnyObject, Sendable, CustomStringConvertible {
     @discardableResult func cancel(message: String?) -> Bool
 }
 
-/// Where a running task finds the loop task it belongs to.
-enum TaskContext {
-    /// The loop task whose body (or a child of it: `async let`, task-group children) is running.
-    @TaskLocal static var current: (any TaskRecord)?
+// Where running code finds the loop task it belongs to: every loop task is the task executor of its
+// own Swift task (`Task(executorPreference: task)`), and `async let` and task-group children inherit
+// their parent's preference. So every job of a loop task, and of its children, reaches the loop through
+// `LoopTask.enqueue`, which tags it with the task; the loop sets `runningTask` while it runs a tagged
+// job. No task-local value is pushed per task, nor copied into each new task.
 
+extension EventLoop {
     /// The ``CancelledError`` a wait throws because the calling task was cancelled: it carries the
     /// task's cancel message and counts as delivered (see ``TaskRecord/cancellationDelivered``).
-    static func cancellation() -> CancelledError {
-        let record = current
+    func taskCancellation() -> CancelledError {
+        let record = runningTask
         record?.cancellationDelivered = true
         return CancelledError(message: record?.requestedCancelMessage)
     }
@@ -53,6 +55,12 @@ protocol TaskRecord: AnyObject, Sendable {
     var cancellationDelivered: Bool { get set }
     /// What the task waits on now (unchecked ``AnyLoopTask/waitingOn``).
     var currentWait: String? { get set }
+    /// The waiter of the task's own Swift task while it waits with no cancellation handler (see
+    /// ``EventLoop/suspend(_:_:)``): ``LoopTask/cancel(message:)`` cancels it.
+    var currentWaiter: LoopWaiter? { get set }
+    /// Whether the code running now is the task's own Swift task (not a child of it, nor another Swift
+    /// task of the loop that belongs to it).
+    var isRunningItsOwnSwiftTask: Bool { get }
     /// Context-variable values: a copy of the creator's, or made lazily empty.
     var executionContext: ExecutionContext { get }
     /// Whether the task has not finished yet (unchecked ``AnyLoopTask/isDone``, negated).
@@ -61,17 +69,26 @@ protocol TaskRecord: AnyObject, Sendable {
     @discardableResult func cancel(message: String?) -> Bool
     /// The task's position in its loop's registry of pending tasks, -1 once it left it.
     var pendingSlot: Int { get set }
+    /// The loop's task counter when the task was created: its rank in creation order.
+    var creationNumber: Int { get }
     /// Calls `callback` once done, with the error if the task failed (retrieving it).
     func observeCompletion(_ callback: @escaping ((any Error)?) -> Void)
+    /// The task as the executor its jobs run on (made once: forming it looks up a witness table).
+    var unownedExecutor: UnownedTaskExecutor { get }
+    /// The task as a task executor, for `Task(executorPreference:)`: Swift tasks that belong to it.
+    var asTaskExecutor: any TaskExecutor { get }
+    /// The Swift task running the body, as the pointer its jobs have (for the testing trace).
+    var swiftTaskPointer: UnsafeRawPointer? { get }
 }
 
 /// The loop task running the calling code, if any (asyncio's `current_task()`). Child tasks (`async
 /// let`, task-group children) report the loop task that created them.
 ///
-/// Code that outlives its loop task (a bare `Task {}` inherits task-locals, so it may still run after
-/// the loop task finished) gets nil.
+/// Elsewhere it is nil: in a callback, off the loop's thread (a bare `Task {}` runs on Swift's global
+/// executor), in a Swift task created with `Task(executorPreference: loop)`, and in code that runs
+/// after its loop task finished.
 public func currentTask() -> (any AnyLoopTask)? {
-    guard let task = TaskContext.current, task.isPending else { return nil }
+    guard let task = EventLoop.current?.runningTask, task.isPending else { return nil }
     return task.asLoopTask
 }
 
@@ -97,20 +114,30 @@ public func createTask<T>(
 /// its body finds through ``currentTask()``. The Swift task running the body holds it until the body
 /// ends; the loop's registry holds it while it is pending; nothing in it points back weakly or unsafely.
 ///
-/// Loop-confined like ``Future``: use it from the loop thread (`@unchecked Sendable` on that basis).
-public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, @unchecked Sendable {
+/// It is also the `TaskExecutor` of its body: every job of the body, and of its `async let` and
+/// task-group children, is enqueued here and runs on the loop thread, which is how ``currentTask()``
+/// knows them. A Swift task created with `Task(executorPreference: task)` likewise runs on the loop as
+/// part of `task`.
+///
+/// Loop-confined like ``Future``: use it from the loop thread (`@unchecked Sendable` on that basis),
+/// except ``enqueue(_:)``, which any thread may call.
+public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, TaskExecutor, @unchecked Sendable {
     /// The name given at creation, if any.
     private let explicitName: String?
     /// The loop's task counter at creation ("Task-N").
     private let number: Int
     @exclusivity(unchecked) final var requestedCancelMessage: String?
-    @exclusivity(unchecked) final var cancelRequested = false
-    @exclusivity(unchecked) final var cancellationDelivered = false
     @exclusivity(unchecked) final var currentWait: String?
+    @exclusivity(unchecked) final var currentWaiter: LoopWaiter?
     @exclusivity(unchecked) private var context: ExecutionContext?
     @exclusivity(unchecked) final var pendingSlot = -1
     /// The Swift task running the body, until the body ends.
     @exclusivity(unchecked) var swiftTask: Task<Void, any Error>?
+    /// This task as an executor, made once (see ``TaskRecord/unownedExecutor``).
+    @exclusivity(unchecked) private var executorStorage: UnownedTaskExecutor?
+    // Last, in the padding after the optional above (properties are laid out in declaration order).
+    @exclusivity(unchecked) final var cancelRequested = false
+    @exclusivity(unchecked) final var cancellationDelivered = false
 
     init(loop: EventLoop, name: String?, number: Int) {
         explicitName = name
@@ -142,6 +169,38 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, @unc
 
     var isPending: Bool { status == .pending }
     var asLoopTask: any AnyLoopTask { self }
+    var creationNumber: Int { number }
+    var asTaskExecutor: any TaskExecutor { self }
+    var swiftTaskPointer: UnsafeRawPointer? { swiftTask.map { unsafeBitCast($0, to: UnsafeRawPointer.self) } }
+
+    var isRunningItsOwnSwiftTask: Bool {
+        guard let swiftTask else { return false }  // not known yet (an eager first step) or ended
+        return withUnsafeCurrentTask { current in
+            current.map { unsafeBitCast($0, to: UnsafeRawPointer.self) } == unsafeBitCast(swiftTask, to: UnsafeRawPointer.self)
+        }
+    }
+
+    var unownedExecutor: UnownedTaskExecutor {
+        if let executorStorage { return executorStorage }
+        let executor = UnownedTaskExecutor(ordinary: self)
+        executorStorage = executor
+        return executor
+    }
+
+    /// Sets ``unownedExecutor`` from the task as an existential (`executor` is this task), whose witness
+    /// table is at hand: `UnownedTaskExecutor(ordinary: self)` would look it up again.
+    func setUnownedExecutor(from executor: any TaskExecutor) {
+        executorStorage = UnownedTaskExecutor(ordinary: executor)
+    }
+
+    /// Runs `job` (a step of this task's body or of one of its children) on the loop thread, after
+    /// everything already ready. Safe from any thread: this is how Swift concurrency hands the loop the
+    /// task's next step.
+    public func enqueue(_ job: consuming ExecutorJob) {
+        loop.enqueue(UnownedJob(job), of: self)
+    }
+
+    public func asUnownedTaskExecutor() -> UnownedTaskExecutor { unownedExecutor }
 
     /// Whether the task finished.
     public override var isDone: Bool { loop.preconditionOnLoopThread("LoopTask.isDone"); return status != .pending }
@@ -156,7 +215,8 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, @unc
         guard status == .pending else { return false }
         requestedCancelMessage = message
         cancelRequested = true
-        swiftTask?.cancel()
+        swiftTask?.cancel()  // runs the cancellation handlers of a child's or an eager first step's wait
+        currentWaiter?.cancel()  // a wait of the task's own Swift task, which registers none
         return true
     }
 
@@ -235,7 +295,7 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, @unc
     /// The task's whole life, as the operation of its Swift task: a task cancelled before its first
     /// step never runs its body (asyncio). (The body is not stored in the task: an optional of a
     /// generic closure type would cost a metadata lookup to clear; the operation's closure holds it.)
-    func run(_ body: () async throws -> Value) async {
+    nonisolated(nonsending) func run(_ body: () async throws -> Value) async {
         if cancelRequested { return finish(error: CancelledError(message: requestedCancelMessage)) }
         do { finish(value: try await body()) } catch { finish(error: error) }
     }
@@ -294,17 +354,25 @@ extension EventLoop {
         taskCounter += 1
         let task = LoopTask<T>(loop: self, name: name, number: taskCounter)
         registerPending(task)
-        // The operation is a throwing closure, the type `Task` stores (a non-throwing one would be
-        // wrapped in a thunk, one more allocation), written out in each branch so that it is emitted
-        // with the abstraction `Task` expects (no reabstraction thunk, whose async frame would sit in
-        // the task allocator's first slab).
+        // One witness-table lookup for the task as an executor (LoopTask is generic), shared by the
+        // preference and the executor the loop runs its jobs on.
+        let executor: any TaskExecutor = task
+        task.setUnownedExecutor(from: executor)
+        // The task is its own Swift task's executor (see ``runningTask``). The operation is a throwing
+        // closure, the type `Task` stores (a non-throwing one would be wrapped in a thunk, one more
+        // allocation), written out in each branch so that it is emitted with the abstraction `Task`
+        // expects (no reabstraction thunk, whose async frame would sit in the task allocator's first slab).
         if eager {
-            task.swiftTask = Task.immediate(name: name, executorPreference: self) { () async throws in
-                await TaskContext.$current.withValue(task) { await task.run(body) }
+            // The first step runs here, synchronously, as a step of `task`.
+            let creator = runningTask
+            runningTask = task
+            defer { runningTask = creator }
+            task.swiftTask = Task.immediate(name: name, executorPreference: executor) { () async throws in
+                await task.run(body)
             }
         } else {
-            task.swiftTask = Task(name: name, executorPreference: self) { () async throws in
-                await TaskContext.$current.withValue(task) { await task.run(body) }
+            task.swiftTask = Task(name: name, executorPreference: executor) { () async throws in
+                await task.run(body)
             }
         }
         if task.status != .pending { task.swiftTask = nil }  // an eager body that never suspended
@@ -314,13 +382,22 @@ extension EventLoop {
     /// The tasks of this loop that are not done yet, in creation order (asyncio's `all_tasks()`).
     public func allTasks() -> [any AnyLoopTask] {
         preconditionOnLoopThread("EventLoop.allTasks")
-        var all: [any AnyLoopTask] = []
-        all.reserveCapacity(pendingTasks.count - pendingTaskHoles)
-        for case let task? in pendingTasks { all.append(task.asLoopTask) }
-        return all
+        return pendingTasksInCreationOrder().map(\.asLoopTask)
     }
 
-    /// Adds a pending task to the registry (at the end); the registry holds it until it leaves.
+    // The registry of pending tasks is an unordered array: each task knows its index (`pendingSlot`),
+    // and a task that leaves is replaced by the last one (which learns its new index). Joining and
+    // leaving cost a few instructions whatever the order tasks finish in — a task that stays pending
+    // (a program's main task) would keep any ordered scheme from dropping the slots of the tasks
+    // created after it. Creation order, wanted only by `allTasks()` and the loop's clean-up, is
+    // restored there by sorting on the creation number.
+
+    /// The pending tasks sorted by creation.
+    private func pendingTasksInCreationOrder() -> [any TaskRecord] {
+        pendingTasks.sorted { $0.creationNumber < $1.creationNumber }
+    }
+
+    /// Adds a pending task to the registry; the registry holds it until it leaves.
     func registerPending(_ task: any TaskRecord) {
         task.pendingSlot = pendingTasks.count
         pendingTasks.append(task)
@@ -329,49 +406,21 @@ extension EventLoop {
     /// Empties the registry and returns the tasks that were in it, in creation order (the loop's
     /// clean-up: they are cancelled and watched, or reported, by the caller).
     func takeAllPendingTasks() -> [any TaskRecord] {
-        var taken: [any TaskRecord] = []
-        taken.reserveCapacity(pendingTasks.count - pendingTaskHoles)
-        for case let task? in pendingTasks {
-            task.pendingSlot = -1
-            taken.append(task)
-        }
+        let taken = pendingTasksInCreationOrder()
+        for task in taken { task.pendingSlot = -1 }
         pendingTasks.removeAll()
-        pendingTaskHoles = 0
         return taken
     }
 
-    /// Removes a task from the registry; harmless if it already left. The slot is emptied in place
-    /// (creation order is kept without moving anyone); trailing empty slots are dropped at once, and
-    /// the array is compacted when empty slots are the majority, so leaving is O(1) amortized in any
-    /// order.
+    /// Removes a task from the registry; harmless if it already left.
     func unregisterPending(_ task: any TaskRecord) {
         let slot = task.pendingSlot
         guard slot >= 0 else { return }
         task.pendingSlot = -1
-        if slot == pendingTasks.count - 1 {
-            pendingTasks.removeLast()
-            while let last = pendingTasks.last, last == nil {
-                pendingTasks.removeLast()
-                pendingTaskHoles -= 1
-            }
-            return
+        let last = pendingTasks.removeLast()
+        if slot < pendingTasks.count {
+            last.pendingSlot = slot
+            pendingTasks[slot] = last
         }
-        pendingTasks[slot] = nil
-        pendingTaskHoles += 1
-        if pendingTaskHoles >= 32 && pendingTaskHoles * 2 > pendingTasks.count { compactPendingTasks() }
-    }
-
-    private func compactPendingTasks() {
-        var kept = 0
-        for index in pendingTasks.indices {
-            guard let task = pendingTasks[index] else { continue }
-            if index != kept {
-                task.pendingSlot = kept
-                pendingTasks[kept] = task
-            }
-            kept += 1
-        }
-        pendingTasks.removeLast(pendingTasks.count - kept)
-        pendingTaskHoles = 0
     }
 }

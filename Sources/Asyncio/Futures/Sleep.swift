@@ -32,10 +32,13 @@ extension EventLoop {
     /// `sleep(0)`: the task's next step goes to the back of the ready FIFO, so it runs on the next
     /// iteration after everything already ready. (`Task.yield()` is not used: on this toolchain it
     /// enqueues on the global executor and comes back through a pool thread, two iterations later.)
+    /// Inlined into `sleep` (one task-allocator frame fewer per yield); the continuation inherits the
+    /// executor, as the waits of LoopWaiter.swift do (see there).
+    @inline(__always)
     nonisolated(nonsending) private func yieldOnce() async throws {
         try checkUsable("sleep")
-        await withUnsafeContinuation { yieldedTasks.append($0) }
-        if Task.isCancelled { throw TaskContext.cancellation() }
+        await _unsafeInheritExecutor_withUnsafeContinuation { yieldedTasks.append($0) }
+        if Task.isCancelled { throw taskCancellation() }
     }
 }
 

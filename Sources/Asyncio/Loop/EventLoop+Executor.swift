@@ -13,6 +13,16 @@ extension EventLoop: SerialExecutor, TaskExecutor {
         }
     }
 
+    /// ``enqueue(_:)`` for a job of `task` (see ``LoopTask/enqueue(_:)``): tagged with the task, which
+    /// the loop makes ``runningTask`` while the job runs.
+    func enqueue(_ job: UnownedJob, of task: any TaskRecord) {
+        if isRunningHere {
+            appendReady(.taskJob(job, UnretainedTask(task: task)))
+        } else if !inbox.push(.taskJob(job, UnretainedTask(task: task))) {
+            log.error("A task step was enqueued on a closed event loop; that task never resumes")
+        }
+    }
+
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }

@@ -40,7 +40,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     // overlapping accesses, and the runtime's dynamic exclusivity checks cost ~300 instructions per
     // callSoon (swift_beginAccess + TLS), over three times the work itself.
     @exclusivity(unchecked)
-    var ready = Deque<ReadyItem>()
+    var ready = ReadyQueue()
     @exclusivity(unchecked)
     var timers = TimerHeap()
     @exclusivity(unchecked)
@@ -61,6 +61,14 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// copy of the array, then `removeAll(keepingCapacity:)` on the original, allocated once per yield).
     @exclusivity(unchecked)
     private var resumingTasks: [UnsafeContinuation<Void, Never>] = []
+    /// The loop task whose job (a step of its body or of one of its children) is running now, if any:
+    /// ``currentTask()``, the task a wait belongs to, the context variables' context.
+    ///
+    /// `unowned(unsafe)`: it is set only while a job tagged with the task runs, during which the run
+    /// holds the task (see ``UnretainedTask`` for why the task is alive then anyway). Never handed out as
+    /// is: ``currentTask()`` returns a strong reference made from it while the job runs.
+    @exclusivity(unchecked) unowned(unsafe)
+    var runningTask: (any TaskRecord)?
     /// The context-variable values of the callback running now when it captured none (made on first
     /// use, dropped after the callback): see `ExecutionContext.withCurrent`.
     @exclusivity(unchecked)
@@ -105,12 +113,10 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         get { closedFlag.load(ordering: .relaxed) }
         set { closedFlag.store(newValue, ordering: .relaxed) }
     }
-    /// The pending tasks, in creation order, held strongly: each task knows its slot
-    /// (``TaskRecord/pendingSlot``), so joining and leaving take no hashing and no search; a task that
-    /// leaves empties its slot (see ``unregisterPending(_:)``).
-    @exclusivity(unchecked) var pendingTasks: [(any TaskRecord)?] = []
-    /// How many slots of ``pendingTasks`` are empty.
-    @exclusivity(unchecked) var pendingTaskHoles = 0
+    /// The pending tasks, held strongly, in no particular order: each task knows its index
+    /// (``TaskRecord/pendingSlot``), so joining and leaving take no hashing and no search (see
+    /// ``registerPending(_:)``).
+    @exclusivity(unchecked) var pendingTasks: [any TaskRecord] = []
     /// Owners of libuv handles, closed first by `close()` (see ``LoopResource``).
     var resources: [ObjectIdentifier: any LoopResource] = [:]
     /// Work shut down gracefully when the loop's group shuts down (see ``EventLoopGroup``).
@@ -247,7 +253,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// the thread that created it).
     @inline(__always)
     public var isOnLoopThread: Bool {
-        pthread_equal(pthread_self(), pthread_t(owner.load(ordering: .relaxed))) != 0
+        // The comparison pthread_equal makes (`owner` stores pthread_t as an integer, as `init` does),
+        // without its out-of-line call: this check guards every loop entry point.
+        UInt(pthread_self()) == owner.load(ordering: .relaxed)
     }
 
     /// Whether this loop is running on the calling thread. What the thread-safe entry points ask before
@@ -301,7 +309,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// Loop-thread fast path behind `callSoon`, future callbacks and wake-ups: no checks.
     @inline(__always)
     @discardableResult
-    func enqueueCallback(_ callback: @escaping () throws -> Void) -> UInt64 {
+    func enqueueCallback(_ callback: consuming @escaping () throws -> Void) -> UInt64 {
         nextSequence &+= 1
         appendReady(.callback(sequence: nextSequence, body: callback))
         return nextSequence
@@ -319,7 +327,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// thread-safe callback takes its place when it arrives, as asyncio's `call_soon_threadsafe` appends
     /// to the ready queue at once. The common case costs one relaxed load.
     @inline(__always)
-    func appendReady(_ item: ReadyItem) {
+    func appendReady(_ item: consuming ReadyItem) {
         if _slowPath(inbox.mayHaveItems) {
             inbox.appendBehindArrivals(item, to: &ready)
         } else {
@@ -637,10 +645,15 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     @inline(__always)
-    func run(_ item: ReadyItem) {
-        switch item {
+    func run(_ item: consuming ReadyItem) {
+        switch consume item {
         case .job(let job):
             job.runSynchronously(on: asUnownedTaskExecutor())
+        case .taskJob(let job, let tagged):
+            let task = tagged.task
+            runningTask = task
+            job.runSynchronously(on: task.unownedExecutor)
+            runningTask = nil
         case .callback(let sequence, let body):
             lastRunSequence = sequence
             if !cancelledSequences.isEmpty, cancelledSequences.remove(sequence) != nil { return }
@@ -696,9 +709,13 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         finishAbandonedTasks()
         isClosed = true
         var dropped = inbox.close()
-        dropped.append(contentsOf: ready)
-        ready.removeAll()
-        let strandedJobs = dropped.reduce(0) { n, item in if case .job = item { return n + 1 } else { return n } }
+        dropped.append(contentsOf: ready.removeAllItems())
+        let strandedJobs = dropped.reduce(0) { n, item in
+            switch item {
+            case .job, .taskJob: return n + 1
+            default: return n
+            }
+        }
         if strandedJobs > 0 {
             log.warning("Event loop closed with \(strandedJobs) task step(s) pending: those tasks never resume")
         }

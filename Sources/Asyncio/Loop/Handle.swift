@@ -39,6 +39,18 @@ final class SharedCancellation: Sendable {
     var isCancelled: Bool { flag.load(ordering: .acquiring) }
 }
 
+/// A loop task referred to without retaining it, in a job's ready item.
+///
+/// Invariant that makes `unowned(unsafe)` safe here: a job tagged with a task exists only while a Swift
+/// task whose executor preference is that task is alive and not finished — its own Swift task, a child
+/// of it (children end before their parent) or a Swift task created with `Task(executorPreference:
+/// task)` — and the runtime holds a strong reference to a task's preferred executor until that Swift
+/// task ends (`initialTaskExecutorConsuming`); the loop task's own Swift task also captures it. So the
+/// task outlives every job tagged with it, queued or running. Read only by the loop (never handed out).
+struct UnretainedTask: @unchecked Sendable {
+    unowned(unsafe) let task: any TaskRecord
+}
+
 /// One entry of the loop's ready FIFO: callbacks, task jobs and due timers share one queue, so they run
 /// in the order they became ready.
 enum ReadyItem {
@@ -48,5 +60,7 @@ enum ReadyItem {
     case doneCallback(AnyObject, body: (AnyObject) -> Void)
     case shared(SharedCancellation, body: () throws -> Void)
     case job(UnownedJob)
+    /// A job of a loop task's Swift task or of one of its children, enqueued on the task as executor.
+    case taskJob(UnownedJob, UnretainedTask)
     case timer(TimerHandle)
 }

@@ -38,11 +38,13 @@ final class Inbox: @unchecked Sendable {
     enum Item: Sendable {
         case callback(SharedCancellation, @Sendable () throws -> Void)
         case job(UnownedJob)
+        case taskJob(UnownedJob, UnretainedTask)
 
         var readyItem: ReadyItem {
             switch self {
             case .callback(let flag, let body): return .shared(flag, body: body)
             case .job(let job): return .job(job)
+            case .taskJob(let job, let task): return .taskJob(job, task)
             }
         }
     }
@@ -260,7 +262,7 @@ final class Inbox: @unchecked Sendable {
     /// threads pushed so far joins the backlog, and `item` goes behind the backlog (or into `ready` when
     /// there is none), so that it runs after everything that was pushed before it.
     @inline(never)
-    func appendBehindArrivals(_ item: ReadyItem, to ready: inout Deque<ReadyItem>) {
+    func appendBehindArrivals(_ item: ReadyItem, to ready: inout ReadyQueue) {
         var wakers: [Waker] = []
         lockFromLoop()
         let (arrivals, more) = takeArrivals(budget: 0, backlogIsEmpty: backlog.isEmpty, wakers: &wakers)
@@ -286,7 +288,7 @@ final class Inbox: @unchecked Sendable {
     /// An iteration's admission: moves at most `limit` items, oldest first, from the backlog and then
     /// from what other threads pushed, to the back of `ready`; the rest stays in the backlog. Room made
     /// this way goes to parked producers, whose items join the arrivals in the order they parked.
-    func admit(into ready: inout Deque<ReadyItem>, limit: Int) {
+    func admit(into ready: inout ReadyQueue, limit: Int) {
         var budget = limit
         while budget > 0, let segment = backlog.first {
             switch segment {

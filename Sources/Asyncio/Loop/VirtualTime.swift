@@ -104,25 +104,12 @@ extension EventLoop {
         case .callback, .doneCallback: return .callback
         case .shared: return .threadsafeCallback
         case .timer: return .timer
-        case .job(let job):
-            let pointer = unsafeBitCast(job, to: UnsafeRawPointer.self)
-            for task in allTasks() {
-                if let owned = task as? any SwiftTaskOwner, owned.swiftTaskPointer == pointer {
-                    return .taskStep(task.name)
-                }
-            }
+        case .taskJob(let job, let tagged):
+            // A step of the task's own Swift task (a task's job *is* its task), else of a child of it.
+            let task = tagged.task
+            return .taskStep(task.swiftTaskPointer == unsafeBitCast(job, to: UnsafeRawPointer.self) ? task.name : nil)
+        case .job:
             return .taskStep(nil)
         }
-    }
-}
-
-/// A loop task whose Swift task can be recognised from its jobs (a task's job *is* its task).
-protocol SwiftTaskOwner {
-    var swiftTaskPointer: UnsafeRawPointer? { get }
-}
-
-extension LoopTask: SwiftTaskOwner {
-    var swiftTaskPointer: UnsafeRawPointer? {
-        swiftTask.map { unsafeBitCast($0, to: UnsafeRawPointer.self) }
     }
 }

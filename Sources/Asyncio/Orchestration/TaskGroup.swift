@@ -81,14 +81,17 @@ extension EventLoop {
     /// error (cancellations aside) is thrown together as an ``ExceptionGroup``: the children's errors in
     /// the order they failed, then the body's (asyncio's order). Cancelling the calling
     /// task cancels the body and the children; it throws ``CancelledError`` once they finished (or the
-    /// ``ExceptionGroup`` if some failed). `body` runs as a child Swift task on this loop (it inherits
-    /// task-locals) so that the group can cancel it without cancelling the caller for good.
+    /// ``ExceptionGroup`` if some failed). `body` runs as a Swift task of its own on this loop, part of
+    /// the calling loop task (same ``currentTask()`` and context variables; it inherits task-locals), so
+    /// that the group can cancel it without cancelling the caller for good.
     nonisolated(nonsending) public func taskGroup<T: Sendable>(
         _ body: @escaping @Sendable (LoopTaskGroup) async throws -> T
     ) async throws -> T {
         try checkUsable("taskGroup")
         let group = LoopTaskGroup(loop: self)
-        let bodyTask = Task(executorPreference: self) { try await body(group) }
+        // Part of the calling loop task (its executor), so that currentTask() and context variables
+        // are the caller's inside the body.
+        let bodyTask = Task(executorPreference: runningTask?.asTaskExecutor ?? self) { try await body(group) }
         group.cancelBody = { bodyTask.cancel() }
         var callerCancelled = false
         let outcome = await withTaskCancellationHandler {
@@ -107,7 +110,7 @@ extension EventLoop {
         // As asyncio: the children's errors in the order they failed, the body's last.
         let errors = group.errors + (bodyError.map { [$0] } ?? [])
         if !errors.isEmpty { throw ExceptionGroup("unhandled errors in a TaskGroup", errors) }
-        if callerCancelled { throw TaskContext.cancellation() }
+        if callerCancelled { throw taskCancellation() }
         return try outcome.get()
     }
 }

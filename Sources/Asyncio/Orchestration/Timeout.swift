@@ -61,8 +61,9 @@ extension EventLoop {
     ///
     /// When the deadline passes, `body` is cancelled, awaited to its end, and ``TimeoutError`` is thrown.
     /// If `body` returns a value at the same moment, the value is returned, not lost. `body` runs as a
-    /// child task on this loop that inherits task-locals (and so ``currentTask()``), because a Swift task
-    /// cannot be un-cancelled: the timeout cancels only the child, and the caller can go on afterwards.
+    /// Swift task of its own on this loop, part of the calling loop task (same ``currentTask()`` and
+    /// context variables; it inherits task-locals), because a Swift task cannot be un-cancelled: the
+    /// timeout cancels only that task, and the caller can go on afterwards.
     /// Cancelling the caller cancels `body` and throws ``CancelledError``.
     nonisolated(nonsending) public func withTimeout<T: Sendable>(
         _ delay: Duration?, _ body: @escaping @Sendable (TimeoutScope) async throws -> T
@@ -77,7 +78,9 @@ extension EventLoop {
     ) async throws -> T {
         try checkUsable("withDeadline")
         let scope = TimeoutScope(loop: self)
-        let child = Task(executorPreference: self) { try await body(scope) }
+        // Part of the calling loop task (its executor), so that currentTask() and context variables
+        // are the caller's inside the body.
+        let child = Task(executorPreference: runningTask?.asTaskExecutor ?? self) { try await body(scope) }
         scope.arm(deadline) { child.cancel() }
         let outcome = await withTaskCancellationHandler {
             await child.result

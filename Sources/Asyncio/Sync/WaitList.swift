@@ -24,11 +24,11 @@ final class WaitList {
     nonisolated(nonsending) func wait(on loop: EventLoop, _ what: @autoclosure () -> String, handOn: () -> Void = {}) async throws {
         try await loop.suspend(what()) { waiter in
             waiters.append(waiter)
-            waiter.onCancel = { [unowned self] in forgetCancelled(waiter) }
+            waiter.cancelTarget = self
         }
         if Task.isCancelled {
             handOn()
-            throw TaskContext.cancellation()
+            throw loop.taskCancellation()
         }
     }
 
@@ -66,4 +66,8 @@ final class WaitList {
         while let waiter = waiters.popFirst() { waiter.fail(error) }
         cancelledInQueue = 0
     }
+}
+
+extension WaitList: WaiterCancellationTarget {
+    func waiterWasCancelled(_ waiter: LoopWaiter) { forgetCancelled(waiter) }
 }
