@@ -13,8 +13,8 @@ struct TaskGroupsConformanceTests {
                 return label
             }
             let (t1, t2) = try await taskGroup { group in
-                let t1 = try group.createTask { try await child(0.02, "child 1") }
-                let t2 = try group.createTask { try await child(0.01, "child 2") }
+                let t1 = try group.createTask { try await child(0.2, "child 1") }
+                let t2 = try group.createTask { try await child(0.1, "child 2") }
                 events("body done")
                 return (t1, t2)
             }

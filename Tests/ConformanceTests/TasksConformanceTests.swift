@@ -361,13 +361,13 @@ struct TasksConformanceTests {
             @Sendable func after(_ delay: Double, _ label: String) throws -> LoopTask<String> {
                 try loop.createTask { try await sleep(seconds: delay); return label }
             }
-            let tasks = try [after(0.03, "a"), after(0.01, "b"), after(0.02, "c")]
+            let tasks = try [after(0.3, "a"), after(0.1, "b"), after(0.2, "c")]
             for try await task in try asCompleted(tasks) {
                 events("\(try task.result()) (same task object: \(py(tasks.contains { $0 === task })))")
             }
-            let slow = try after(1, "slow"), fast = try after(0.01, "fast")
+            let slow = try after(2, "slow"), fast = try after(0.1, "fast")
             do {
-                for try await task in try asCompleted([slow, fast], timeout: .milliseconds(100)) {
+                for try await task in try asCompleted([slow, fast], timeout: .milliseconds(500)) {
                     events("before the timeout: \(try task.result())")
                 }
             } catch is TimeoutError {

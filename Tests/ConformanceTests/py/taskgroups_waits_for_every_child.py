@@ -10,8 +10,8 @@ async def child(delay, label):
 
 async def main():
     async with asyncio.TaskGroup() as group:
-        t1 = group.create_task(child(0.02, "child 1"))
-        t2 = group.create_task(child(0.01, "child 2"))
+        t1 = group.create_task(child(0.2, "child 1"))
+        t2 = group.create_task(child(0.1, "child 2"))
         print("body done")
     print(f"after the block: {t1.result()}, {t2.result()}")
 

@@ -9,13 +9,13 @@ async def after(delay, label):
 
 
 async def main():
-    tasks = [asyncio.create_task(after(d, l)) for d, l in ((0.03, "a"), (0.01, "b"), (0.02, "c"))]
+    tasks = [asyncio.create_task(after(d, l)) for d, l in ((0.3, "a"), (0.1, "b"), (0.2, "c"))]
     async for task in asyncio.as_completed(tasks):
         print(f"{task.result()} (same task object: {task in tasks})")
-    slow = asyncio.create_task(after(1, "slow"))
-    fast = asyncio.create_task(after(0.01, "fast"))
+    slow = asyncio.create_task(after(2, "slow"))
+    fast = asyncio.create_task(after(0.1, "fast"))
     try:
-        async for task in asyncio.as_completed([slow, fast], timeout=0.1):
+        async for task in asyncio.as_completed([slow, fast], timeout=0.5):
             print(f"before the timeout: {task.result()}")
     except TimeoutError:
         print(f"TimeoutError; slow cancelled: {slow.cancelled()}")
