@@ -24,7 +24,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     weak var reader: StreamReader?
     /// The protocol driven by this transport (protocol API); released after `connectionLost`.
     var userProtocol: (any StreamProtocol)?
-    private(set) var reading = false
+    @exclusivity(unchecked) private(set) var reading = false
     private var writingPaused = false
     /// Close as soon as the peer's EOF is read (a subprocess's stdout/stderr pipe, as asyncio's read
     /// pipe transports do); buffered data stays in the reader.
@@ -32,34 +32,35 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// Called once the handle is closed (the server forgets the connection).
     var onClosed: (() -> Void)?
 
-    // writing
+    // writing (hot state is `@exclusivity(unchecked)`, as the loop's: touched only on the loop
+    // thread, never through overlapping accesses, and each dynamic check costs ~100 instructions)
     /// Bytes written and not yet delivered to the socket: pending in ``pendingOutput`` or handed to
     /// libuv and not written yet.
-    private(set) var bufferedBytes = 0
+    @exclusivity(unchecked) private(set) var bufferedBytes = 0
     /// Bytes a ``StreamWriter`` wrote in this loop iteration, to go out in one write before the loop
     /// polls again (see ``enqueue(_:)``).
-    private var pendingOutput: [UInt8] = []
+    @exclusivity(unchecked) private var pendingOutput: [UInt8] = []
     /// Whether the loop has this transport in its list of transports to flush.
-    var flushScheduled = false
+    @exclusivity(unchecked) var flushScheduled = false
     /// Write and shutdown requests libuv has not called back yet: a flushing close waits for them.
-    private var pendingRequests = 0
+    @exclusivity(unchecked) private var pendingRequests = 0
     var highWaterMark = 64 * 1024
     var lowWaterMark = 16 * 1024
     private let drainWaiters = WaitList()
     /// ``close()`` or ``abort()`` was called, or the connection was lost: no more writes.
-    private(set) var closing = false
+    @exclusivity(unchecked) private(set) var closing = false
     /// ``writeEOF()`` was called: no more writes.
-    private var eofWritten = false
-    var connectionError: (any Error)?
+    @exclusivity(unchecked) private var eofWritten = false
+    @exclusivity(unchecked) var connectionError: (any Error)?
     private let closedWaiters = WaitList()
 
     // servers: idleness, timeouts, graceful shutdown (ConnectionWatchdog.swift)
     /// Bytes arrived since the last write (or since the connection began): a message is under way.
-    var receivedSinceWrite = false
+    @exclusivity(unchecked) var receivedSinceWrite = false
     /// The timeouts' timer and bookkeeping; nil without timeouts.
-    var watchdog: ConnectionWatchdog?
+    @exclusivity(unchecked) var watchdog: ConnectionWatchdog?
     /// A server is shutting down: close as soon as the connection is idle.
-    var closesWhenIdle = false
+    @exclusivity(unchecked) var closesWhenIdle = false
     var idleCheckPending = false
     /// Why the transport closed itself without a connection error (a read timeout): what
     /// ``waitClosed()`` throws and the protocol's ``StreamProtocol/connectionLost(_:)`` gets.

@@ -47,6 +47,8 @@ public final class StreamWriter: @unchecked Sendable {
     /// - Throws: the error that broke the connection.
     nonisolated(nonsending) public func drain() async throws {
         check("StreamWriter.drain")
+        if let error = transport.connectionError { throw error }
+        if transport.bufferedBytes <= transport.highWaterMark { return }  // nothing to wait for
         try await transport.drain("StreamWriter.drain")
     }
 
