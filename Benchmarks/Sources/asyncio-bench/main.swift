@@ -4,6 +4,10 @@
 //   asyncio-bench echo-server --port P [--mode streams|protocol]
 //   asyncio-bench redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]
 //   asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]
+//   asyncio-bench conn-memory [--impl loop|nio|uvloop] [--api protocol|streams] [--n 5000] [--size 60000]
+//   asyncio-bench nio-echo-server --port P
+//   asyncio-bench pipelined [--api protocol|streams] [--connections 50] [--depth 16] [--n 1000000]
+//   asyncio-bench http-server --api protocol|streams --port P
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,6 +41,19 @@ switch args.first {
 case "echo-server":
     guard let port = option("--port").flatMap(Int.init) else { print("echo-server needs --port P"); exit(2) }
     try runEchoServer(port: port, mode: option("--mode") ?? "streams")
+case "nio-echo-server":
+    guard let port = option("--port").flatMap(Int.init) else { print("nio-echo-server needs --port P"); exit(2) }
+    try runNIOEchoServer(port: port)
+case "http-server":
+    guard let port = option("--port").flatMap(Int.init) else { print("http-server needs --port P"); exit(2) }
+    try runHTTPServer(port: port, api: option("--api") ?? "protocol")
+case "pipelined":
+    try pipelined(api: option("--api") ?? "protocol", connections: option("--connections").flatMap(Int.init) ?? 50,
+                  depth: option("--depth").flatMap(Int.init) ?? 16, n: customN ?? 1_000_000,
+                  serverPort: option("--port").flatMap(Int.init))
+case "conn-memory":
+    try connMemory(impl: option("--impl") ?? "loop", api: option("--api") ?? "protocol", n: customN ?? 5_000,
+                   size: option("--size").flatMap(Int.init) ?? 60_000)
 case "redis":
     guard let port = option("--port").flatMap(Int.init) else { print("redis needs --port P (a running redis-server)"); exit(2) }
     try redisWorkload(
@@ -50,6 +67,8 @@ default:
     print("usage: asyncio-bench WORKLOAD|all [--impl loop|default|nio] [--n N] | echo-server --port P [--mode streams|protocol]"
         + " | redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]")
     print("       asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]")
+    print("       asyncio-bench pipelined [--api protocol|streams] [--connections C] [--depth D] [--n N]")
+    print("       asyncio-bench conn-memory [--impl loop|nio|uvloop] [--api protocol|streams] [--n N] [--size BYTES]")
     print("workloads: " + workloads.map(\.0).joined(separator: " "))
     exit(2)
 }

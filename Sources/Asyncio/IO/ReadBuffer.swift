@@ -10,7 +10,14 @@ import Musl
 /// Pure data logic: no I/O, no loop, no waiting, so that it can be fuzzed on its own (`Fuzz/`, which
 /// compiles this very file). Every offset it takes or returns counts from the first unconsumed byte;
 /// the storage behind it is compacted as bytes are consumed, which no caller can observe.
+///
+/// Memory: it holds what was received and not consumed, and little more. Once drained it keeps at
+/// most ``retainedCapacity`` bytes of storage for the next message (a connection that once received
+/// a 60 KB request does not keep 60 KB while idle).
 struct ReadBuffer {
+    /// The most storage a drained buffer keeps (small messages then reuse it without allocating).
+    static let retainedCapacity = 2048
+
     /// The bytes; those before `head` were consumed and are dropped when compacting.
     private var storage: [UInt8] = []
     private var head = 0
@@ -23,6 +30,8 @@ struct ReadBuffer {
     var isEmpty: Bool { head == storage.count }
     /// The buffered bytes (a copy; for checks and tests).
     var bytes: [UInt8] { Array(storage[head...]) }
+    /// The bytes of storage held, consumed or not (tests).
+    var capacity: Int { storage.capacity }
 
     /// Appends bytes that arrived.
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
@@ -53,7 +62,7 @@ struct ReadBuffer {
         head += n
         consumedCount += n
         if head == storage.count {
-            storage.removeAll(keepingCapacity: true)
+            storage.removeAll(keepingCapacity: storage.capacity <= ReadBuffer.retainedCapacity)
             head = 0
         }
     }

@@ -11,10 +11,12 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
     let transport: StreamTransport
     /// ``limit``, read without the confinement check.
     private let maximum: Int
-    /// The received bytes not consumed yet, and the separator search.
-    private var buffer = ReadBuffer()
-    private var eof = false
-    private var error: (any Error)?
+    /// The received bytes not consumed yet, and the separator search. Loop-confined state is
+    /// `@exclusivity(unchecked)`: never accessed from two places at once, and a dynamic check per
+    /// access costs more than a buffered read itself.
+    @exclusivity(unchecked) private var buffer = ReadBuffer()
+    @exclusivity(unchecked) private var eof = false
+    @exclusivity(unchecked) private var error: (any Error)?
     private let waiters = WaitList()
 
     init(transport: StreamTransport, limit: Int) {
@@ -119,6 +121,9 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
     nonisolated(nonsending) public func readUntil(_ separator: [UInt8] = [10]) async throws -> [UInt8] {
         transport.loop.preconditionOnLoopThread("StreamReader.readUntil")
         precondition(!separator.isEmpty, "readUntil needs a separator of at least one byte")
+        // A message already buffered (pipelined requests) is taken without another async call.
+        var search = buffer.startSearch(for: separator)
+        if case .found(let length) = buffer.search(&search, limit: maximum) { return take(length) }
         return try await read(until: separator, "StreamReader.readUntil")
     }
 
@@ -151,6 +156,8 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
     }
 
     nonisolated(nonsending) private func line(_ what: StaticString) async throws -> [UInt8] {
+        var search = buffer.startSearch(for: [10])
+        if case .found(let length) = buffer.search(&search, limit: maximum) { return take(length) }
         do {
             return try await read(until: [10], what)
         } catch let incomplete as IncompleteReadError {

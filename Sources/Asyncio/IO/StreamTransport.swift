@@ -20,13 +20,11 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     var stream: UnsafeMutablePointer<uv_stream_t> { handle.pointer.assumingMemoryBound(to: uv_stream_t.self) }
     let isTCP: Bool
 
-    // reading
-    private static let readBufferSize = 64 * 1024
-    private let readBuffer = UnsafeMutableRawPointer.allocate(byteCount: StreamTransport.readBufferSize, alignment: 16)
+    // reading (into the loop's shared buffer: see SharedReadBuffer)
     weak var reader: StreamReader?
     /// The protocol driven by this transport (protocol API); released after `connectionLost`.
     var userProtocol: (any StreamProtocol)?
-    private(set) var reading = false
+    @exclusivity(unchecked) private(set) var reading = false
     private var writingPaused = false
     /// Close as soon as the peer's EOF is read (a subprocess's stdout/stderr pipe, as asyncio's read
     /// pipe transports do); buffered data stays in the reader.
@@ -34,28 +32,35 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// Called once the handle is closed (the server forgets the connection).
     var onClosed: (() -> Void)?
 
-    // writing
-    /// Bytes handed to libuv and not yet written.
-    private(set) var bufferedBytes = 0
+    // writing (hot state is `@exclusivity(unchecked)`, as the loop's: touched only on the loop
+    // thread, never through overlapping accesses, and each dynamic check costs ~100 instructions)
+    /// Bytes written and not yet delivered to the socket: pending in ``pendingOutput`` or handed to
+    /// libuv and not written yet.
+    @exclusivity(unchecked) private(set) var bufferedBytes = 0
+    /// Bytes a ``StreamWriter`` wrote in this loop iteration, to go out in one write before the loop
+    /// polls again (see ``enqueue(_:)``).
+    @exclusivity(unchecked) private var pendingOutput: [UInt8] = []
+    /// Whether the loop has this transport in its list of transports to flush.
+    @exclusivity(unchecked) var flushScheduled = false
     /// Write and shutdown requests libuv has not called back yet: a flushing close waits for them.
-    private var pendingRequests = 0
+    @exclusivity(unchecked) private var pendingRequests = 0
     var highWaterMark = 64 * 1024
     var lowWaterMark = 16 * 1024
     private let drainWaiters = WaitList()
     /// ``close()`` or ``abort()`` was called, or the connection was lost: no more writes.
-    private(set) var closing = false
+    @exclusivity(unchecked) private(set) var closing = false
     /// ``writeEOF()`` was called: no more writes.
-    private var eofWritten = false
-    var connectionError: (any Error)?
+    @exclusivity(unchecked) private var eofWritten = false
+    @exclusivity(unchecked) var connectionError: (any Error)?
     private let closedWaiters = WaitList()
 
     // servers: idleness, timeouts, graceful shutdown (ConnectionWatchdog.swift)
     /// Bytes arrived since the last write (or since the connection began): a message is under way.
-    var receivedSinceWrite = false
+    @exclusivity(unchecked) var receivedSinceWrite = false
     /// The timeouts' timer and bookkeeping; nil without timeouts.
-    var watchdog: ConnectionWatchdog?
+    @exclusivity(unchecked) var watchdog: ConnectionWatchdog?
     /// A server is shutting down: close as soon as the connection is idle.
-    var closesWhenIdle = false
+    @exclusivity(unchecked) var closesWhenIdle = false
     var idleCheckPending = false
     /// Why the transport closed itself without a connection error (a read timeout): what
     /// ``waitClosed()`` throws and the protocol's ``StreamProtocol/connectionLost(_:)`` gets.
@@ -67,8 +72,6 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         self.isTCP = isTCP
         handle.attach(self)
     }
-
-    deinit { readBuffer.deallocate() }
 
     /// A TCP handle on `loop` (on the loop thread); with a `family`, the socket is created at once
     /// (so options can be set before `bind`).
@@ -110,25 +113,31 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         if handle.isOpen { _ = uv_read_stop(stream) }  // cannot fail: it only stops watching
     }
 
+    /// Lends the loop's shared buffer to the read libuv is about to make; the read callback, which
+    /// libuv calls exactly once after it whatever the result, gives it back.
     private static let allocCallback: uv_alloc_cb = { raw, _, buffer in
         let transport = UVHandle.owner(of: raw, as: StreamTransport.self)
-        buffer.unsafelyUnwrapped.pointee = uv_buf_init(
-            transport.readBuffer.assumingMemoryBound(to: CChar.self), UInt32(StreamTransport.readBufferSize))
+        buffer.unsafelyUnwrapped.pointee = transport.loop.sharedReadBuffer.lend()
     }
 
-    private static let readCallback: uv_read_cb = { raw, nread, _ in
-        UVHandle.owner(of: raw, as: StreamTransport.self).didRead(nread)
+    private static let readCallback: uv_read_cb = { raw, nread, buffer in
+        let transport = UVHandle.owner(of: raw, as: StreamTransport.self)
+        let base = buffer?.pointee.base
+        // The loop outlives the callback (the transport may close in it): give the buffer back after.
+        let loop = transport.loop
+        transport.didRead(nread, UnsafeRawPointer(base))
+        loop.sharedReadBuffer.giveBack(base)
     }
 
     @inline(__always)
-    private func didRead(_ nread: Int) {
+    private func didRead(_ nread: Int, _ readBuffer: UnsafeRawPointer?) {
         if nread > 0 {
             receivedSinceWrite = true
             if let watchdog { watchdog.activity() }
             if closesWhenIdle { noteMaybeIdle() }
         }
         if let userProtocol {
-            protocolRead(userProtocol, nread)
+            protocolRead(userProtocol, nread, readBuffer)
         } else if nread > 0 {
             reader?.received(UnsafeRawBufferPointer(start: readBuffer, count: nread))
         } else if nread == Int(UV_EOF.rawValue) {
@@ -141,7 +150,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     }
 
     /// A read result in the protocol API: data goes straight from libuv's buffer to the protocol.
-    private func protocolRead(_ userProtocol: any StreamProtocol, _ nread: Int) {
+    private func protocolRead(_ userProtocol: any StreamProtocol, _ nread: Int, _ readBuffer: UnsafeRawPointer?) {
         if nread > 0 {
             userProtocol.dataReceived(UnsafeRawBufferPointer(start: readBuffer, count: nread))
         } else if nread == Int(UV_EOF.rawValue) {
@@ -217,15 +226,97 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         try text.withUTF8 { try send(UnsafeRawBufferPointer($0)) }
     }
 
-    /// The write path behind every `write` (callers have checked the thread).
+    /// The write path behind every transport `write` (callers have checked the thread): straight to
+    /// the socket, after what a ``StreamWriter`` left pending in this iteration.
     func send(_ bytes: UnsafeRawBufferPointer) throws {
+        try checkWritable()
+        guard bytes.count > 0 else { return }
+        if !pendingOutput.isEmpty { flushPendingOutput() }
+        if let connectionError { throw connectionError }
+        noteWrite()
+        try writeNow(bytes)
+    }
+
+    @inline(__always)
+    private func checkWritable() throws {
         if closing { throw connectionError ?? StreamClosedError() }
         if let connectionError { throw connectionError }
         if eofWritten { throw StreamClosedError() }
-        guard bytes.count > 0 else { return }
+    }
+
+    /// A write was made: the connection is busy, and the timeouts count it as activity.
+    @inline(__always)
+    private func noteWrite() {
         receivedSinceWrite = false
         if let watchdog { watchdog.activity() }
         if closesWhenIdle { noteMaybeIdle() }
+    }
+
+    // MARK: batched writes (the streams API)
+
+    /// Writes of at least this many bytes go to the socket at once (after what is pending) instead of
+    /// being copied into the batch.
+    static let batchedWriteLimit = 16 * 1024
+    /// The most capacity ``pendingOutput`` keeps once flushed (an idle connection holds no more).
+    static let retainedOutputCapacity = 1024
+
+    /// The path of ``StreamWriter``'s writes: small writes are appended to ``pendingOutput`` and go out
+    /// together — one `uv_try_write`, and one `uv_write` of what the socket did not take — before the
+    /// loop polls again (``EventLoop/flushPendingWrites()``), so a handler answering sixteen pipelined
+    /// requests makes one system call, not sixteen. The bytes count in ``bufferedBytes`` (and
+    /// ``StreamWriter/writeBufferSize``) from the moment they are written; ``writeEOF()``, a close and a
+    /// direct transport write flush them first, so their order is the order of the calls.
+    func enqueue(_ bytes: UnsafeRawBufferPointer) throws {
+        try checkWritable()
+        guard bytes.count > 0 else { return }
+        if bytes.count >= StreamTransport.batchedWriteLimit {
+            if !pendingOutput.isEmpty { flushPendingOutput() }
+            if let connectionError { throw connectionError }
+            noteWrite()
+            return try writeNow(bytes)
+        }
+        noteWrite()
+        if bufferedBytes == 0, let watchdog { watchdog.writesQueued() }
+        pendingOutput.append(contentsOf: bytes)
+        bufferedBytes += bytes.count
+        if !flushScheduled {
+            flushScheduled = true
+            loop.transportsToFlush.append(self)
+        }
+    }
+
+    /// Hands the pending bytes to the socket (the loop calls it once per iteration for every transport
+    /// that has some; closing, half-closing and direct writes call it first). A failure is kept as the
+    /// connection's error: the next write or ``drain(_:)`` throws it, as a write would have.
+    func flushPendingOutput() {
+        guard !pendingOutput.isEmpty else { return }
+        let count = pendingOutput.count
+        bufferedBytes -= count
+        if handle.isOpen && connectionError == nil {
+            do {
+                try pendingOutput.withUnsafeBytes { try writeNow($0) }
+            } catch {
+                // The next write or drain throws it, as the write itself would have.
+                if connectionError == nil { connectionError = error }
+                wakeWriters()
+            }
+        }
+        pendingOutput.removeAll(keepingCapacity: pendingOutput.capacity <= StreamTransport.retainedOutputCapacity)
+        if bufferedBytes == 0 {
+            if let watchdog { watchdog.writeProgressed() }
+            if closesWhenIdle { noteMaybeIdle() }
+        }
+    }
+
+    /// Drops what is pending (an abort, or the connection is gone).
+    private func discardPendingOutput() {
+        guard !pendingOutput.isEmpty else { return }
+        bufferedBytes -= pendingOutput.count
+        pendingOutput = []
+    }
+
+    /// Writes `bytes` now if the socket takes them and queues the rest with libuv.
+    private func writeNow(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         if pendingRequests == 0 {
             var buffer = uv_buf_init(UnsafeMutablePointer(mutating: bytes.baseAddress!.assumingMemoryBound(to: CChar.self)), UInt32(bytes.count))
@@ -317,6 +408,8 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// Waits while the write buffer is above the high-water mark (flow control).
     nonisolated(nonsending) func drain(_ what: String) async throws {
         if let connectionError { throw connectionError }
+        // Above the mark with bytes still pending: hand them to the socket now, which may take them.
+        if bufferedBytes > highWaterMark && !pendingOutput.isEmpty { flushPendingOutput() }
         while bufferedBytes > highWaterMark && connectionError == nil && !closing {
             try await drainWaiters.wait(on: loop, what)
         }
@@ -335,6 +428,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     func shutdown() throws {
         if closing { throw StreamClosedError() }
         if eofWritten { return }
+        flushPendingOutput()
         let request = UVRequest(UV_SHUTDOWN)
         try request.start("shutdown", peerDescription) { raw in
             uv_shutdown(raw.assumingMemoryBound(to: uv_shutdown_t.self), stream) { raw, status in
@@ -368,6 +462,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// ``close()`` for internal callers (on the loop thread).
     func closeAfterFlush() {
         guard !closing else { return }
+        flushPendingOutput()
         closing = true
         stopReading()
         wakeWriters()
@@ -378,6 +473,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     func closeNow() {
         closing = true
         reading = false
+        discardPendingOutput()
         handle.close()
     }
 
@@ -392,6 +488,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     func abortNow() {
         closing = true
         reading = false
+        discardPendingOutput()
         handle.closeReset()
     }
 
@@ -399,6 +496,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     func handleDidClose(_ handle: UVHandle) {
         closing = true
         reading = false
+        discardPendingOutput()
         watchdog?.stop()
         watchdog = nil
         closedWaiters.wakeAll()

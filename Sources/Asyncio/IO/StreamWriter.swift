@@ -1,7 +1,8 @@
 /// The writing half of a connection (asyncio's `StreamWriter`).
 ///
-/// `write` never blocks: it writes what the socket takes at once and buffers the rest; ``drain()``
-/// waits while that buffer is above the high-water mark (flow control: a slow peer cannot grow the
+/// `write` never blocks: the bytes written during one loop iteration go out together, in one write
+/// to the socket before the loop polls again (a large write goes out at once), and what the socket
+/// does not take is buffered; ``drain()`` waits while that buffer is above the high-water mark (flow control: a slow peer cannot grow the
 /// writer's memory without bound if the writer drains). ``close()`` delivers what is buffered, then
 /// closes. Loop-confined: every member checks that it runs on the loop thread (a call from another
 /// thread is a precondition failure naming it), hence `@unchecked Sendable`.
@@ -20,31 +21,34 @@ public final class StreamWriter: @unchecked Sendable {
     /// - Throws: ``StreamClosedError`` or the ``IOError`` that broke the connection (`EPIPE`, `ECONNRESET`).
     public func write(_ bytes: [UInt8]) throws {
         check("StreamWriter.write")
-        try bytes.withUnsafeBytes { try transport.send($0) }
+        try bytes.withUnsafeBytes { try transport.enqueue($0) }
     }
 
     /// Writes a slice of bytes without copying it first.
     public func write(_ bytes: ArraySlice<UInt8>) throws {
         check("StreamWriter.write")
-        try bytes.withUnsafeBytes { try transport.send($0) }
+        try bytes.withUnsafeBytes { try transport.enqueue($0) }
     }
 
     /// Writes the UTF-8 bytes of `text`.
     public func write(_ text: String) throws {
         check("StreamWriter.write")
-        try transport.send(text)
+        var text = text
+        try text.withUTF8 { try transport.enqueue(UnsafeRawBufferPointer($0)) }
     }
 
     /// Writes each element of `lines` in turn (asyncio's `writelines`).
     public func writeLines(_ lines: [[UInt8]]) throws {
         check("StreamWriter.writeLines")
-        for line in lines { try line.withUnsafeBytes { try transport.send($0) } }
+        for line in lines { try line.withUnsafeBytes { try transport.enqueue($0) } }
     }
 
     /// Waits until the write buffer is at or below the high-water mark (asyncio's `drain()`).
     /// - Throws: the error that broke the connection.
     nonisolated(nonsending) public func drain() async throws {
         check("StreamWriter.drain")
+        if let error = transport.connectionError { throw error }
+        if transport.bufferedBytes <= transport.highWaterMark { return }  // nothing to wait for
         try await transport.drain("StreamWriter.drain")
     }
 

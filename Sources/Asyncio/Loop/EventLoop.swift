@@ -92,6 +92,15 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     var defaultExecutorStorage: ThreadPoolExecutor?
     /// Installed signal handlers, by signal number.
     var signalWatchers: [Int32: SignalWatcher] = [:]
+    /// The read buffer every stream read of this loop uses in turn (see ``SharedReadBuffer``).
+    let sharedReadBuffer = SharedReadBuffer()
+    /// Transports with writes batched in this iteration (``StreamTransport/enqueue(_:)``): flushed
+    /// before the loop polls again and at the end of every iteration.
+    @exclusivity(unchecked)
+    var transportsToFlush: [StreamTransport] = []
+    /// The list being flushed, swapped with ``transportsToFlush`` so that neither is reallocated.
+    @exclusivity(unchecked)
+    private var flushingTransports: [StreamTransport] = []
 
     // MARK: state
     let owner = Atomic<UInt>(UInt(pthread_self()))
@@ -540,6 +549,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     func runOnce(timeLimit: UInt64? = nil) {
         iterationCount &+= 1
         if !yieldedTasks.isEmpty { resumeYieldedTasks() }
+        if !transportsToFlush.isEmpty { flushPendingWrites() }  // written since the last iteration
         var timeout: Int64 = -1
         if !ready.isEmpty || stopping || !inbox.isEmpty {
             timeout = 0
@@ -598,6 +608,19 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
                 run(ready.removeFirst())
             }
         }
+        // What this iteration's streams wrote goes out now, in one write per transport: before the
+        // next poll, and before a run that ends here returns.
+        if !transportsToFlush.isEmpty { flushPendingWrites() }
+    }
+
+    /// Hands every transport's batched writes to its socket (see ``StreamTransport/enqueue(_:)``).
+    func flushPendingWrites() {
+        swap(&transportsToFlush, &flushingTransports)
+        for transport in flushingTransports {
+            transport.flushScheduled = false
+            transport.flushPendingOutput()
+        }
+        flushingTransports.removeAll(keepingCapacity: true)
     }
 
     /// Polls libuv. A zero timeout skips the syscall entirely when no libuv handle or request other than
@@ -723,6 +746,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         timers = TimerHeap()
         cancelledTimers = 0
         cancelledSequences.removeAll()
+        transportsToFlush.removeAll()
         let owners = resources.values
         resources.removeAll()
         signalWatchers.removeAll()
