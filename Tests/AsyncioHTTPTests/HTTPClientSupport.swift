@@ -161,6 +161,9 @@ func readScriptedRequest(_ reader: StreamReader) async throws -> (ReceivedReques
 }
 
 /// A whole response with a `Content-Length` body.
-func scriptedResponse(_ status: String = "200 OK", _ body: String, fields: [String] = []) -> String {
+func scriptedResponse(_ status: String = "200 OK", _ body: String = "", fields: [String] = []) -> String {
     (["HTTP/1.1 \(status)", "Content-Length: \(body.utf8.count)"] + fields).joined(separator: "\r\n") + "\r\n\r\n" + body
 }
+
+/// A whole `200 OK` response with a `Content-Length` body.
+func scriptedResponse(body: String) -> String { scriptedResponse("200 OK", body) }
