@@ -198,7 +198,7 @@ public final class HTTPClient: @unchecked Sendable {
         while true {
             let (connection, reused) = try await pool.acquire(fresh: fresh)
             do {
-                return try await connection.exchange(head: head, body: body, isHead: request.method == .head, closeAfter: closeAfter)
+                return try await connection.exchange(head: head, body: body, method: request.method, closeAfter: closeAfter)
             } catch let error as HTTPClientError {
                 let retry = reused && !fresh && !connection.receivedResponseBytes
                     && (error.kind == .connectionClosed || error.kind == .connectionReset)

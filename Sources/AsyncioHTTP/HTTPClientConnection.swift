@@ -19,7 +19,9 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
     /// Whether the pool counts this connection (false once it was retired from the count early).
     var countedInPool = true
     private var transport: StreamTransport?
-    private var decoder: HTTPClientResponseDecoder
+    private var parser: HTTPParser
+    /// A 1xx response is under way: its end is not the exchange's.
+    private var skippingInformational = false
     /// Closed, or closing: never used again.
     private(set) var isClosing = false
     private var lostReported = false
@@ -50,7 +52,7 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
         self.port = port
         self.configuration = configuration
         self.pool = pool
-        decoder = HTTPClientResponseDecoder(maxHeadSize: configuration.maxResponseHeadSize)
+        parser = HTTPParser(.response, limits: .init(maxHeaderBytes: configuration.maxResponseHeadSize))
     }
 
     /// Connects to `host`:`port` within the configuration's connect timeout.
@@ -94,7 +96,7 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
     /// - Throws: ``HTTPClientError``; `CancelledError`; what a streamed body's producer throws. After
     ///   any error the connection is closed.
     nonisolated(nonsending) func exchange(
-        head: [UInt8], body: HTTPClientRequestBody?, isHead: Bool, closeAfter: Bool
+        head: [UInt8], body: HTTPClientRequestBody?, method: HTTPRequest.Method, closeAfter: Bool
     ) async throws -> HTTPClientHead {
         precondition(!active, "HTTPClientConnection: one exchange at a time")
         idleTimer?.cancel()
@@ -109,7 +111,8 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
         wroteRequestBytes = false
         requestKeepAlive = !closeAfter
         responseKeepAlive = true
-        decoder.reset(requestWasHead: isHead)
+        skippingInformational = false
+        parser.expectResponse(to: method)
         let future = Future<HTTPClientHead>(loop: loop)
         headWaiter = future
         do {
@@ -182,20 +185,16 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
 
     func dataReceived(_ bytes: UnsafeRawBufferPointer) {
         guard !isClosing else { return }
-        guard active else {  // bytes nobody asked for: the server broke the protocol
-            abortNow()
-            return
-        }
         receivedResponseBytes = true
-        decoder.feed(bytes)
-        decodeEvents()
-    }
-
-    private func decodeEvents() {
-        while active && !isClosing {
-            let event: HTTPClientResponseDecoder.Event
+        var input = bytes
+        while !isClosing {
+            guard active else {  // bytes nobody asked for: the server broke the protocol
+                if !input.isEmpty { abortNow() }
+                return
+            }
+            let event: HTTPParser.Event
             do {
-                guard let next = try decoder.next() else { return }
+                guard let next = try parser.next(&input) else { return }
                 event = next
             } catch {
                 fail(HTTPClientError(.malformedResponse, "\(host):\(port) sent a malformed response: \(error)"))
@@ -203,8 +202,14 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
                 return
             }
             switch event {
-            case .head(let response, let keepAlive):
-                responseKeepAlive = keepAlive
+            case .request:
+                abortNow()  // not in response mode
+            case .response(let head):
+                if head.response.status.kind == .informational {  // 100 Continue, 103 Early Hints: skipped
+                    skippingInformational = true
+                    continue
+                }
+                responseKeepAlive = head.keepAlive
                 let stream = HTTPClientBodyStream(
                     loop: loop, connection: self, exchange: exchangeCount, limit: configuration.bodyBufferSize,
                     readTimeout: configuration.readTimeout)
@@ -215,17 +220,22 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
                 headWaiter = nil
                 self.stream = stream
                 receivingBody = true
-                try? waiter.setResult(HTTPClientHead(response: response, stream: stream))
+                try? waiter.setResult(HTTPClientHead(response: head.response, stream: stream))
             case .body(let bytes):
+                if skippingInformational { continue }
                 guard let stream else {  // the response was dropped unread
                     abortNow()
                     return
                 }
-                if stream.append(bytes) && !readingPaused {
+                if stream.append(ArraySlice(bytes)) && !readingPaused {
                     readingPaused = true
                     transport?.pauseReading()
                 }
             case .end:
+                if skippingInformational {
+                    skippingInformational = false
+                    continue
+                }
                 stream?.finish()
                 stream = nil
                 receivingBody = false
@@ -242,7 +252,7 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
             readingPaused = false
             transport?.resumeReading()
         }
-        if requestKeepAlive && responseKeepAlive && decoder.isIdle && !isClosing, let pool {
+        if requestKeepAlive && responseKeepAlive && !parser.hasPartialMessage && !isClosing, let pool {
             pool.release(self)
         } else {
             close()
@@ -264,7 +274,7 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
         }
         if active {
             if receivingBody, let stream {
-                if error == nil, decoder.readsUntilClose { stream.finish() } else { stream.fail(lost) }
+                if error == nil, parser.readsUntilClose { stream.finish() } else { stream.fail(lost) }
             }
             fail(lost)
             active = false
