@@ -227,7 +227,7 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
                     abortNow()
                     return
                 }
-                if stream.append(ArraySlice(bytes)) && !readingPaused {
+                if stream.append(Array(bytes)) && !readingPaused {
                     readingPaused = true
                     transport?.pauseReading()
                 }

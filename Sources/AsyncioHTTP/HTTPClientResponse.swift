@@ -34,7 +34,7 @@ public final class HTTPClientResponse: @unchecked Sendable {
     /// Loop-confined: iterate it on the client's loop.
     public struct Body: AsyncSequence, Sendable {
         /// A chunk of the body: the bytes one read brought (or part of them).
-        public typealias Element = ArraySlice<UInt8>
+        public typealias Element = [UInt8]
         /// The failure of a read: ``HTTPClientError`` (`CancelledError` if the reading task is cancelled).
         public typealias Failure = any Error
 
@@ -47,7 +47,7 @@ public final class HTTPClientResponse: @unchecked Sendable {
             /// The next chunk, nil after the last one.
             /// - Throws: ``HTTPClientError`` (``HTTPClientError/Kind/connectionClosed``,
             ///   ``HTTPClientError/Kind/connectionReset``, ``HTTPClientError/Kind/readTimeout``...).
-            nonisolated(nonsending) public mutating func next() async throws -> ArraySlice<UInt8>? {
+            nonisolated(nonsending) public mutating func next() async throws -> [UInt8]? {
                 stream.loop.preconditionOnLoopThread("HTTPClientResponse.Body.next")
                 return try await stream.next()
             }
@@ -93,7 +93,7 @@ final class HTTPClientBodyStream: @unchecked Sendable {
     private let exchange: Int
     private let limit: Int
     private let readTimeout: Duration?
-    private var chunks: [ArraySlice<UInt8>] = []
+    private var chunks: [[UInt8]] = []
     private var firstChunk = 0
     private var buffered = 0
     private var ended = false
@@ -126,7 +126,7 @@ final class HTTPClientBodyStream: @unchecked Sendable {
     var isOpen: Bool { !ended && failure == nil }
 
     /// From the connection: body bytes. Returns whether the connection should pause reading.
-    func append(_ bytes: ArraySlice<UInt8>) -> Bool {
+    func append(_ bytes: [UInt8]) -> Bool {
         guard isOpen, !bytes.isEmpty else { return false }
         chunks.append(bytes)
         buffered += bytes.count
@@ -166,7 +166,7 @@ final class HTTPClientBodyStream: @unchecked Sendable {
         if !waiter.isDone { try? waiter.setResult(()) }
     }
 
-    nonisolated(nonsending) func next() async throws -> ArraySlice<UInt8>? {
+    nonisolated(nonsending) func next() async throws -> [UInt8]? {
         while true {
             if firstChunk < chunks.count {
                 let chunk = chunks[firstChunk]
