@@ -57,7 +57,10 @@ let package = Package(
         // An HTTP/1.1 parser (pure) and server on the protocol API; tested against curl and raw sockets.
         .target(
             name: "AsyncioHTTP",
-            dependencies: ["Asyncio", .product(name: "HTTPTypes", package: "swift-http-types")]
+            dependencies: [
+                "Asyncio", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
         ),
         .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting", "AsyncioRedis"]),
         .testTarget(
