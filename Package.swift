@@ -62,7 +62,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
-        .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting", "AsyncioRedis"]),
+        .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting", "AsyncioRedis", "AsyncioHTTP"]),
         .testTarget(
             name: "AsyncioTests",
             dependencies: [
