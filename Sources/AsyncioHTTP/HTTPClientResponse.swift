@@ -96,6 +96,8 @@ final class HTTPClientBodyStream: @unchecked Sendable {
     private var chunks: [[UInt8]] = []
     private var firstChunk = 0
     private var buffered = 0
+    /// The most bytes that waited here unread at once (tests check the back-pressure with it).
+    private(set) var peakBuffered = 0
     private var ended = false
     private var failure: (any Error)?
     private var waiter: Future<Void>?
@@ -130,6 +132,7 @@ final class HTTPClientBodyStream: @unchecked Sendable {
         guard isOpen, !bytes.isEmpty else { return false }
         chunks.append(bytes)
         buffered += bytes.count
+        peakBuffered = max(peakBuffered, buffered)
         wake()
         return buffered > limit
     }
