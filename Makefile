@@ -30,8 +30,8 @@ test: deps
 	swift test --skip-build
 
 # The documentation: the DocC catalogs (Sources/Asyncio/Asyncio.docc, Sources/AsyncioTesting/AsyncioTesting.docc)
-# and every public symbol's doc comment (AsyncioRedis has no catalog, only doc comments), built with
-# swift-docc-plugin into one archive for the three modules,
+# and every public symbol's doc comment (AsyncioRedis and AsyncioHTTP have no catalog, only doc comments), built with
+# swift-docc-plugin into one archive for the four modules,
 # .build/plugins/Swift-DocC/outputs/swift-asyncio.doccarchive (to browse it:
 # `swift package --disable-sandbox preview-documentation --target Asyncio`). CI runs it after `make test`.
 # Any DocC warning fails the target, except those listed in .ci/docs-known-warnings (doc comments in
@@ -40,8 +40,8 @@ test: deps
 DOCS_LOG := .build/docs.log
 docs: deps
 	@mkdir -p .build
-	@echo "swift package generate-documentation --target Asyncio --target AsyncioTesting --target AsyncioRedis (log: $(DOCS_LOG))"
-	@swift package generate-documentation --target Asyncio --target AsyncioTesting --target AsyncioRedis \
+	@echo "swift package generate-documentation --target Asyncio --target AsyncioTesting --target AsyncioRedis --target AsyncioHTTP (log: $(DOCS_LOG))"
+	@swift package generate-documentation --target Asyncio --target AsyncioTesting --target AsyncioRedis --target AsyncioHTTP \
 	  --enable-experimental-combined-documentation >$(DOCS_LOG) 2>&1 || { cat $(DOCS_LOG); exit 1; }
 	@cat $(DOCS_LOG)
 	@grep -E 'warning:|error:' $(DOCS_LOG) | sort -u | grep -vxFf .ci/docs-known-warnings >$(DOCS_LOG).new || true
