@@ -36,8 +36,8 @@ public enum HTTPBodyFraming: Sendable, Hashable {
 
 /// A parsed request head: the request, and what HTTP/1 says about the connection and the body.
 public struct HTTPRequestHead: Sendable, Hashable {
-    /// The method, the request target (as ``HTTPTypes/HTTPRequest/path``), the `Host` field as
-    /// ``HTTPTypes/HTTPRequest/authority``, and the header fields (the scheme is nil: HTTP/1 does not send it).
+    /// The method, the request target (as `HTTPRequest.path`), the `Host` field as
+    /// `HTTPRequest.authority`, and the header fields (the scheme is nil: HTTP/1 does not send it).
     public var request: HTTPRequest
     /// The version of the request line.
     public var version: HTTPVersion

@@ -15,7 +15,7 @@ public struct HTTPServerConfiguration: Sendable {
     /// closes and the handler's read throws ``HTTPBodyTimeoutError``. nil: forever.
     public var bodyTimeout: Duration?
     /// How long a response may make no progress (the client stopped reading) before the connection is
-    /// aborted (``Asyncio/ConnectionTimeouts/write``). nil: forever.
+    /// aborted (`ConnectionTimeouts.write`). nil: forever.
     public var writeTimeout: Duration?
     /// The most unread request-body bytes buffered before the connection stops reading (back-pressure).
     public var bodyBufferSize: Int
@@ -45,7 +45,7 @@ public struct HTTPServerConfiguration: Sendable {
 
 extension EventLoop {
     /// Starts an HTTP/1.1 server on `host`:`port` (port 0 picks a free one: read
-    /// ``Asyncio/StreamServer/address``), answering each request with `handler`, run as a loop task per
+    /// `StreamServer.address`), answering each request with `handler`, run as a loop task per
     /// request on this loop (aiohttp's `web.Application` + `AppRunner`, in one call).
     ///
     /// ```swift
@@ -65,7 +65,7 @@ extension EventLoop {
     /// `Content-Length` or chunked, and `Date`; `HEAD`; `Expect: 100-continue`. A handler that throws
     /// gets a 500 (the error goes to the loop's exception handler) and the connection goes on; a request
     /// that breaks the protocol or a limit gets its 4xx (or 501, 505) and a close. The returned server's
-    /// ``Asyncio/StreamServer/shutdown(gracePeriod:)`` closes the idle keep-alive connections at once,
+    /// `StreamServer.shutdown(gracePeriod:)` closes the idle keep-alive connections at once,
     /// lets the requests in flight finish, and aborts what is left at the deadline.
     /// - Parameters:
     ///   - host: the numeric address to listen on.
@@ -73,7 +73,7 @@ extension EventLoop {
     ///   - reusePort: set `SO_REUSEPORT` (several loops or processes on one port).
     ///   - configuration: limits, timeouts and buffers.
     ///   - handler: answers each request.
-    /// - Throws: ``Asyncio/IOError`` (`bind`, e.g. `EADDRINUSE`).
+    /// - Throws: `IOError` (`bind`, e.g. `EADDRINUSE`).
     public func startHTTPServer(
         host: String = "127.0.0.1", port: Int, reusePort: Bool = false,
         configuration: HTTPServerConfiguration = .init(), _ handler: @escaping HTTPHandler
@@ -91,9 +91,9 @@ extension EventLoop {
 extension EventLoopGroup {
     /// Starts an HTTP/1.1 server on every loop of the group, sharing `port` (`SO_REUSEPORT`: the kernel
     /// spreads connections among the loops); each request runs `handler` on the loop of its connection.
-    /// As ``Asyncio/EventLoop/startHTTPServer(host:port:reusePort:configuration:_:)`` otherwise; the
+    /// As `EventLoop.startHTTPServer(host:port:reusePort:configuration:_:)` otherwise; the
     /// group's graceful shutdown shuts it down.
-    /// - Throws: ``Asyncio/IOError`` (`bind`); ``Asyncio/EventLoopError/closed``.
+    /// - Throws: `IOError` (`bind`); `EventLoopError.closed`.
     public func startHTTPServer(
         host: String = "127.0.0.1", port: Int, configuration: HTTPServerConfiguration = .init(),
         _ handler: @escaping @Sendable (HTTPServerRequest) async throws -> HTTPServerResponse

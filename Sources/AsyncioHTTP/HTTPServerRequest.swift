@@ -4,8 +4,8 @@ import HTTPTypes
 
 /// A request as an ``HTTPHandler`` sees it: the head, and the body as it arrives.
 public struct HTTPServerRequest: Sendable {
-    /// The method, the request target (``HTTPTypes/HTTPRequest/path``), the `Host` field
-    /// (``HTTPTypes/HTTPRequest/authority``) and the header fields.
+    /// The method, the request target (`HTTPRequest.path`), the `Host` field
+    /// (`HTTPRequest.authority`) and the header fields.
     public var head: HTTPRequest
     /// The HTTP version of the request line.
     public var version: HTTPVersion
@@ -32,7 +32,7 @@ public struct HTTPServerRequest: Sendable {
 ///
 /// Iterating throws ``HTTPParseError`` when the body is malformed or too long (a handler that lets it
 /// propagate answers with its status), ``HTTPBodyTimeoutError`` when the client stops sending it, and
-/// ``Asyncio/StreamClosedError`` when the connection ends first.
+/// `StreamClosedError` when the connection ends first.
 ///
 /// Loop-confined: every member checks that it runs on the loop thread, hence `@unchecked Sendable`.
 public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {

@@ -47,7 +47,7 @@ public struct HTTPServerResponse {
     }
 }
 
-/// How a handler answers a request (see ``EventLoop/startHTTPServer(host:port:reusePort:configuration:_:)``):
+/// How a handler answers a request (see `EventLoop.startHTTPServer(host:port:reusePort:configuration:_:)`):
 /// runs as a loop task per request, on the loop of the connection.
 public typealias HTTPHandler = (HTTPServerRequest) async throws -> HTTPServerResponse
 
@@ -71,7 +71,7 @@ public final class HTTPResponseBodyWriter: @unchecked Sendable {
 
     /// Writes `bytes` (a chunk, when chunked; nothing for an empty array), then waits while the
     /// connection's write buffer is full.
-    /// - Throws: ``Asyncio/StreamClosedError`` or the connection's ``Asyncio/IOError`` when the client is
+    /// - Throws: `StreamClosedError` or the connection's `IOError` when the client is
     ///   gone; ``HTTPResponseLengthError`` when more bytes are written than the announced length.
     nonisolated(nonsending) public func write(_ bytes: [UInt8]) async throws {
         connection.loop.preconditionOnLoopThread("HTTPResponseBodyWriter.write")

@@ -108,6 +108,21 @@ struct HTTPServerCurlTests {
         #expect(readFile(directory + "/echo") == payload)
     }
 
+    /// nc writes three requests in one go and half-closes (`-N`): three responses in order, then the
+    /// server closes (it answers what arrived whole before the EOF).
+    @Test func pipeliningWithNetcat() async throws {
+        let output = try await withHTTPServer(testRoutes) { loop, port, _ in
+            let requests = "GET / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\nPOST /echo HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 4\\r\\n\\r\\npingGET /nowhere HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n"
+            return try await runProgram(loop, "/bin/sh", ["-c", "printf '\(requests)' | nc -N 127.0.0.1 \(port)"])
+        }
+        #expect(output.status == 0, "\(output.stderr)")
+        var parser = HTTPParser(.response)
+        let outcome = parse([output.stdout], with: &parser, finish: true, methods: [.get, .post, .get])
+        #expect(outcome.error == nil)
+        #expect(outcome.messages.map(\.startLine) == ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found"])
+        #expect(outcome.messages.map { String(decoding: $0.body, as: UTF8.self) } == ["Hello, World!", "ping", "no route for /nowhere"])
+    }
+
     /// Every loop of a group serves; curl's requests are answered whichever loop accepted them.
     @Test func aGroupServes() async throws {
         let group = try EventLoopGroup(loops: 2)
