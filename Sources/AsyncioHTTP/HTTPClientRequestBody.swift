@@ -1,6 +1,6 @@
 /// The body of a request sent by ``HTTPClient``: bytes known in advance (sent with `Content-Length`),
 /// or a stream written piece by piece (sent with `Content-Length` when its length is given, chunked
-/// otherwise), with back-pressure: each ``Writer/write(_:)`` waits while the socket's write buffer is full.
+/// otherwise), with back-pressure: each ``Writer/write(_:)-([UInt8])`` waits while the socket's write buffer is full.
 ///
 /// ```swift
 /// let response = try await client.post("http://127.0.0.1:8080/upload", body: .stream { writer in
