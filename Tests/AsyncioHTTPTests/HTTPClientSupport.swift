@@ -167,3 +167,9 @@ func scriptedResponse(_ status: String = "200 OK", _ body: String = "", fields: 
 
 /// A whole `200 OK` response with a `Content-Length` body.
 func scriptedResponse(body: String) -> String { scriptedResponse("200 OK", body) }
+
+/// Yields to the loop, one iteration at a time, until `condition` holds (a close completing in its
+/// callback, say). Bounded by ``withClientLoop(_:)``'s minute: a condition that never comes fails there.
+func yieldUntil(_ condition: () -> Bool) async throws {
+    while !condition() { try await EventLoop.running().sleep(for: .zero) }
+}
