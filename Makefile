@@ -1,7 +1,8 @@
 # The two set-up commands of the README: `make run` (the tour) and `make test` (the test suite).
 # Both install libuv (Debian's libuv1-dev) first when pkg-config cannot find it, and redis-server (with
 # redis-tools: redis-cli, redis-benchmark) when it is not on PATH: AsyncioRedis's tests and the tour's
-# database example run against a real redis-server (they fail, never skip, without it).
+# database example run against a real redis-server (they fail, never skip, without it); and curl and nc
+# (netcat-openbsd) when missing: AsyncioHTTP's tests run them against the server.
 # `make conformance-check` runs the Python twins of Tests/ConformanceTests under CPython >= 3.12 and
 # compares their traces with the ones the Swift conformance tests expect.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -11,6 +12,10 @@ deps:
 	@if ! pkg-config --exists libuv 2>/dev/null; then \
 	  echo "Installing libuv1-dev (and pkg-config) with apt-get..."; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libuv1-dev pkg-config; \
+	fi
+	@if ! command -v curl >/dev/null 2>&1 || ! command -v nc >/dev/null 2>&1; then \
+	  echo "Installing curl and netcat-openbsd with apt-get (AsyncioHTTP's tests run them against the server)..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl netcat-openbsd; \
 	fi
 	@if ! command -v redis-server >/dev/null 2>&1; then \
 	  echo "Installing redis-server and redis-tools with apt-get..."; \
@@ -25,8 +30,8 @@ test: deps
 	swift test --skip-build
 
 # The documentation: the DocC catalogs (Sources/Asyncio/Asyncio.docc, Sources/AsyncioTesting/AsyncioTesting.docc)
-# and every public symbol's doc comment (AsyncioRedis has no catalog, only doc comments), built with
-# swift-docc-plugin into one archive for the three modules,
+# and every public symbol's doc comment (AsyncioRedis and AsyncioHTTP have no catalog, only doc comments), built with
+# swift-docc-plugin into one archive for the four modules,
 # .build/plugins/Swift-DocC/outputs/swift-asyncio.doccarchive (to browse it:
 # `swift package --disable-sandbox preview-documentation --target Asyncio`). CI runs it after `make test`.
 # Any DocC warning fails the target, except those listed in .ci/docs-known-warnings (doc comments in
@@ -35,8 +40,8 @@ test: deps
 DOCS_LOG := .build/docs.log
 docs: deps
 	@mkdir -p .build
-	@echo "swift package generate-documentation --target Asyncio --target AsyncioTesting --target AsyncioRedis (log: $(DOCS_LOG))"
-	@swift package generate-documentation --target Asyncio --target AsyncioTesting --target AsyncioRedis \
+	@echo "swift package generate-documentation --target Asyncio --target AsyncioTesting --target AsyncioRedis --target AsyncioHTTP (log: $(DOCS_LOG))"
+	@swift package generate-documentation --target Asyncio --target AsyncioTesting --target AsyncioRedis --target AsyncioHTTP \
 	  --enable-experimental-combined-documentation >$(DOCS_LOG) 2>&1 || { cat $(DOCS_LOG); exit 1; }
 	@cat $(DOCS_LOG)
 	@grep -E 'warning:|error:' $(DOCS_LOG) | sort -u | grep -vxFf .ci/docs-known-warnings >$(DOCS_LOG).new || true

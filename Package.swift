@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "AsyncioTesting", targets: ["AsyncioTesting"]),
         .library(name: "AsyncioServiceLifecycle", targets: ["AsyncioServiceLifecycle"]),
         .library(name: "AsyncioRedis", targets: ["AsyncioRedis"]),
+        .library(name: "AsyncioHTTP", targets: ["AsyncioHTTP"]),
         .executable(name: "asyncio-tour", targets: ["AsyncioTour"]),
     ],
     dependencies: [
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Tests only: the StreamReader's property test (random scripts against a model, with shrinking)
         // instead of a hand-written generator, shrinker and seed replay.
+        // Only AsyncioHTTP: HTTPRequest, HTTPResponse and HTTPFields, the server ecosystem's currency types.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // Docs only: the `generate-documentation` command plugin behind `make docs` (DocC catalogs in
         // Sources/*/*.docc). A command plugin: it adds no code to any target and nothing at run time.
@@ -51,7 +54,15 @@ let package = Package(
             name: "AsyncioRedis",
             dependencies: ["Asyncio", .product(name: "DequeModule", package: "swift-collections")]
         ),
-        .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting", "AsyncioRedis"]),
+        // An HTTP/1.1 parser (pure) and server on the protocol API; tested against curl and raw sockets.
+        .target(
+            name: "AsyncioHTTP",
+            dependencies: [
+                "Asyncio", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        .executableTarget(name: "AsyncioTour", dependencies: ["Asyncio", "AsyncioTesting", "AsyncioRedis", "AsyncioHTTP"]),
         .testTarget(
             name: "AsyncioTests",
             dependencies: [
@@ -72,6 +83,14 @@ let package = Package(
             name: "AsyncioRedisTests",
             dependencies: [
                 "AsyncioRedis", "Asyncio",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "AsyncioHTTPTests",
+            dependencies: [
+                "AsyncioHTTP", "Asyncio",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

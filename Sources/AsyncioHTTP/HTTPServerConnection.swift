@@ -1,0 +1,525 @@
+import Asyncio
+import HTTPTypes
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One request and its response on a connection.
+final class HTTPExchange: @unchecked Sendable {
+    let head: HTTPRequestHead
+    let body: HTTPRequestBody
+    /// The parser reached the end of the request (its body included).
+    var ended = false
+    /// The response was written whole.
+    var responseComplete = false
+    var continueSent = false
+    var keepAlive: Bool
+    var task: LoopTask<Void>?
+
+    init(head: HTTPRequestHead, body: HTTPRequestBody) {
+        self.head = head
+        self.body = body
+        self.keepAlive = head.keepAlive
+    }
+
+    /// A body is expected and has not all arrived.
+    var bodyPending: Bool { head.framing != .none && !ended }
+}
+
+/// The protocol behind an HTTP/1.1 server connection: parses requests from libuv's read callbacks (no
+/// task per read), runs the handler as one loop task per request, writes the responses in order.
+///
+/// One request at a time: once a request has arrived whole, the bytes after it (pipelined requests)
+/// wait, unparsed, until its response is written; above 64 KiB of them, reading pauses. A request body
+/// is handed to the handler as it arrives; above ``HTTPServerConfiguration/bodyBufferSize`` unread
+/// bytes, reading pauses until the handler reads.
+///
+/// Loop-confined (libuv callbacks and the handler's task all run on the loop thread), hence
+/// `@unchecked Sendable`.
+final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
+    let loop: EventLoop
+    let configuration: HTTPServerConfiguration
+    let handler: HTTPHandler
+    private var transport: StreamTransport?
+    private var parser: HTTPParser
+    private var exchange: HTTPExchange?
+    /// Bytes received after a complete request, waiting for its response to be written.
+    private var pending: [UInt8] = []
+    private static let pendingLimit = 64 * 1024
+    private var inParseLoop = false
+    private var drainScheduled = false
+    /// Closing or closed: nothing more is read or answered.
+    private var closed = false
+    private var peerEOF = false
+    private var readingPaused = false
+    private var writingPaused = false
+    private var writableWaiter: Future<Void>?
+    /// The head being serialised (reused).
+    private var out: [UInt8] = []
+    private var dateSecond = -1
+    private var dateValue: [UInt8] = []
+    // Timeouts beyond the transport's (idle, write): the head and the body.
+    private var headStartedAt: Double?
+    private var lastByteAt: Double = 0
+    private var timer: TimerHandle?
+
+    init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler) {
+        self.loop = loop
+        self.configuration = configuration
+        self.handler = handler
+        self.parser = HTTPParser(.request, limits: configuration.limits)
+    }
+
+    // MARK: StreamProtocol
+
+    func connectionMade(_ transport: StreamTransport) {
+        self.transport = transport
+        out.reserveCapacity(512)
+    }
+
+    func dataReceived(_ bytes: UnsafeRawBufferPointer) {
+        guard !closed else { return }
+        lastByteAt = loop.time()
+        if !pending.isEmpty || exchange?.ended == true {
+            // Waiting for a response: the next request waits too (behind those already waiting).
+            pending.append(contentsOf: bytes)
+            if exchange == nil { scheduleDrain() }
+            updateReading()
+            return
+        }
+        var input = bytes
+        parse(&input)
+        if !input.isEmpty && !closed { pending.append(contentsOf: input) }
+        afterParse()
+    }
+
+    func eofReceived() -> Bool {
+        peerEOF = true
+        guard !closed else { return false }
+        if let exchange, !exchange.ended {
+            // The request was cut short.
+            exchange.body.fail(HTTPParseError(.incompleteMessage))
+            exchange.keepAlive = false
+            return !exchange.responseComplete
+        }
+        // Requests received whole are still answered; then the connection closes.
+        return exchange != nil || !pending.isEmpty
+    }
+
+    func connectionLost(_ error: (any Error)?) {
+        closed = true
+        timer?.cancel()
+        timer = nil
+        if let exchange {
+            exchange.body.fail(error ?? StreamClosedError())
+            if !exchange.responseComplete { _ = exchange.task?.cancel(message: "the HTTP connection closed") }
+        }
+        exchange = nil
+        pending = []
+        wakeWriter()
+        transport = nil
+    }
+
+    func pauseWriting() { writingPaused = true }
+
+    func resumeWriting() {
+        writingPaused = false
+        wakeWriter()
+    }
+
+    func isIdle(_ transport: StreamTransport) -> Bool {
+        exchange == nil && pending.isEmpty && !parser.hasPartialMessage && transport.writeBufferSize == 0
+    }
+
+    // MARK: parsing
+
+    private func parse(_ input: inout UnsafeRawBufferPointer) {
+        inParseLoop = true
+        defer { inParseLoop = false }
+        while !closed {
+            if let exchange, exchange.ended { return }
+            let event: HTTPParser.Event?
+            do {
+                event = try parser.next(&input)
+            } catch {
+                return parseFailed(error)
+            }
+            guard let event else { return }
+            switch event {
+            case .request(let head):
+                startExchange(head)
+            case .response:
+                break
+            case .body(let bytes):
+                exchange?.body.append(bytes)
+            case .end:
+                guard let exchange else { continue }
+                exchange.body.finish()
+                if exchange.responseComplete {
+                    self.exchange = nil
+                } else {
+                    exchange.ended = true
+                }
+            }
+        }
+    }
+
+    /// After parsing: reading on or off, the head timeout armed if a head is under way.
+    private func afterParse() {
+        guard !closed else { return }
+        if peerEOF && exchange == nil && pending.isEmpty { return closeConnection() }
+        if exchange == nil && parser.hasPartialMessage {
+            if headStartedAt == nil && configuration.headerTimeout != nil {
+                headStartedAt = loop.time()
+                armTimer()
+            }
+        } else {
+            headStartedAt = nil
+        }
+        updateReading()
+    }
+
+    private func parseFailed(_ error: HTTPParseError) {
+        if let exchange {
+            // In a body: the handler's reads throw it; the connection closes after the response.
+            exchange.body.fail(error)
+            exchange.keepAlive = false
+            if exchange.responseComplete { closeConnection() }
+            return
+        }
+        writeErrorResponse(error.status)
+    }
+
+    /// Answers a request that cannot be served with `status` and closes.
+    private func writeErrorResponse(_ status: HTTPResponse.Status) {
+        guard let transport, !closed else { return }
+        writeHead(HTTPResponse(status: status), version: .http1_1, length: 0, chunked: false, keepAlive: false)
+        try? transport.write(out)
+        closeConnection()
+    }
+
+    private func closeConnection() {
+        guard !closed else { return }
+        closed = true
+        timer?.cancel()
+        timer = nil
+        transport?.close()
+    }
+
+    private func updateReading() {
+        guard let transport, !closed else { return }
+        let full = exchange?.body.isFull ?? false
+        let wanted = !full && pending.count < Self.pendingLimit
+        if wanted && readingPaused {
+            readingPaused = false
+            lastByteAt = loop.time()
+            transport.resumeReading()
+        } else if !wanted && !readingPaused {
+            readingPaused = true
+            transport.pauseReading()
+        }
+    }
+
+    // MARK: exchanges
+
+    private func startExchange(_ head: HTTPRequestHead) {
+        headStartedAt = nil
+        let body = HTTPRequestBody(loop: loop, complete: head.framing == .none, highWaterMark: configuration.bodyBufferSize)
+        let exchange = HTTPExchange(head: head, body: body)
+        self.exchange = exchange
+        body.onDrained = { [weak self] in self?.updateReading() }
+        if head.expectsContinue && head.framing != .none {
+            body.onFirstRead = { [weak self, weak exchange] in
+                guard let self, let exchange else { return }
+                self.sendContinue(exchange)
+            }
+        }
+        if head.framing != .none && configuration.bodyTimeout != nil {
+            lastByteAt = loop.time()
+            armTimer()
+        }
+        let request = HTTPServerRequest(head: head.request, version: head.version, body: body)
+        do {
+            exchange.task = try loop.createTask(name: "HTTP \(head.request.method)", eager: true) { [self] in
+                await respond(to: request, exchange)
+            }
+        } catch {
+            closeConnection()  // the loop is closing
+        }
+    }
+
+    private func sendContinue(_ exchange: HTTPExchange) {
+        guard let transport, !closed, !exchange.continueSent, !exchange.responseComplete, !exchange.ended else { return }
+        exchange.continueSent = true
+        try? transport.write("HTTP/1.1 100 Continue\r\n\r\n")
+    }
+
+    /// Runs the handler and writes its response (the loop task of one request).
+    private func respond(to request: HTTPServerRequest, _ exchange: HTTPExchange) async {
+        var response: HTTPServerResponse
+        do {
+            response = try await handler(request)
+        } catch {
+            guard !closed else { return }
+            if let parseError = error as? HTTPParseError {
+                response = HTTPServerResponse(status: parseError.status)
+                exchange.keepAlive = false
+            } else if error is HTTPBodyTimeoutError {
+                return
+            } else {
+                loop.callExceptionHandler(ExceptionContext(
+                    message: "HTTP handler failed; answered 500", error: error,
+                    source: "\(request.method) \(request.path)"))
+                response = HTTPServerResponse(status: .internalServerError)
+            }
+        }
+        guard !closed else { return }
+        do {
+            try await send(response, for: exchange)
+        } catch {
+            if !closed {
+                if !(error is StreamClosedError) && !(error is IOError) {
+                    loop.callExceptionHandler(ExceptionContext(
+                        message: "HTTP response body failed; connection aborted", error: error,
+                        source: "\(request.method) \(request.path)"))
+                }
+                closed = true
+                transport?.abort()
+            }
+            return
+        }
+        responseDone(exchange)
+    }
+
+    private func responseDone(_ exchange: HTTPExchange) {
+        exchange.responseComplete = true
+        exchange.task = nil
+        guard !closed else { return }
+        if !exchange.keepAlive { return closeConnection() }
+        if exchange.ended {
+            self.exchange = nil
+            if !pending.isEmpty {
+                scheduleDrain()
+            } else {
+                afterParse()
+            }
+        } else {
+            // The handler left (some of) the body unread: read it and drop it.
+            exchange.body.abandon()
+            updateReading()
+        }
+    }
+
+    /// Parses the requests that arrived while a response was being written, in a callback of its own
+    /// (not nested in the task that wrote it).
+    private func scheduleDrain() {
+        guard !drainScheduled else { return }
+        drainScheduled = true
+        do {
+            _ = try loop.callSoon { [weak self] in self?.drainPending() }
+        } catch {
+            closeConnection()
+        }
+    }
+
+    private func drainPending() {
+        drainScheduled = false
+        guard !closed, exchange == nil else { return }
+        var bytes: [UInt8] = []
+        swap(&bytes, &pending)
+        bytes.withUnsafeBytes { raw in
+            var input = raw
+            parse(&input)
+            if !input.isEmpty && !closed { pending.append(contentsOf: input) }
+        }
+        afterParse()
+    }
+
+    // MARK: writing
+
+    private func send(_ response: HTTPServerResponse, for exchange: HTTPExchange) async throws {
+        guard let transport else { throw StreamClosedError() }
+        let code = response.head.status.code
+        let bodiless = code < 200 || code == 204 || code == 304
+        let isHEAD = exchange.head.request.method == .head
+        if exchange.head.expectsContinue && !exchange.continueSent && exchange.bodyPending {
+            exchange.keepAlive = false  // the client waits for a 100 Continue that will not come
+        }
+        if let connection = response.head.headerFields[.connection], connection.lowercased().contains("close") {
+            exchange.keepAlive = false
+        }
+        switch response.body {
+        case .bytes(let bytes):
+            writeHead(response.head, version: exchange.head.version, length: bodiless ? nil : bytes.count,
+                      chunked: false, keepAlive: exchange.keepAlive)
+            if bodiless || isHEAD || bytes.isEmpty {
+                try transport.write(out)
+            } else if bytes.count <= 16 * 1024 {
+                out.append(contentsOf: bytes)
+                try transport.write(out)
+            } else {
+                try transport.write(out)
+                var offset = 0
+                while offset < bytes.count {
+                    try await waitForWritable()
+                    let end = min(bytes.count, offset + 64 * 1024)
+                    try transport.write(bytes[offset..<end])
+                    offset = end
+                }
+            }
+        case .stream(let length, let write):
+            let chunked = length == nil && !bodiless && exchange.head.version == .http1_1
+            if length == nil && !chunked && !bodiless && !isHEAD { exchange.keepAlive = false }
+            writeHead(response.head, version: exchange.head.version, length: bodiless ? nil : length,
+                      chunked: chunked, keepAlive: exchange.keepAlive)
+            try transport.write(out)
+            if bodiless || isHEAD { return }
+            let writer = HTTPResponseBodyWriter(connection: self, chunked: chunked, length: length)
+            try await write(writer)
+            writer.finished = true
+            if let remaining = writer.remaining, remaining > 0, let length {
+                throw HTTPResponseLengthError(announced: length, written: length - remaining)
+            }
+            guard let transport = self.transport, !closed else { throw StreamClosedError() }
+            if chunked { try transport.write("0\r\n\r\n") }
+        }
+    }
+
+    /// Serialises a response head into ``out``.
+    private func writeHead(_ head: HTTPResponse, version: HTTPVersion, length: Int?, chunked: Bool, keepAlive: Bool) {
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(head.status.code)
+        out.append(32)
+        out.append(contentsOf: head.status.reasonPhrase.utf8)
+        out.append(contentsOf: "\r\n".utf8)
+        var hasDate = false
+        for field in head.headerFields {
+            let name = field.name
+            if name == .contentLength || name == .transferEncoding || name == .connection { continue }
+            if name == .date { hasDate = true }
+            out.append(contentsOf: name.rawName.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if !hasDate {
+            out.append(contentsOf: "Date: ".utf8)
+            out.append(contentsOf: currentDate())
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if let length {
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(length)
+            out.append(contentsOf: "\r\n".utf8)
+        }
+        if chunked { out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8) }
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if version == .http1_0 {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
+        out.append(contentsOf: "\r\n".utf8)
+    }
+
+    private func appendDecimal(_ value: Int) {
+        if value >= 10 { appendDecimal(value / 10) }
+        out.append(UInt8(48 + value % 10))
+    }
+
+    /// The `Date` field's value (RFC 9110 §5.6.7), formatted once per second.
+    private func currentDate() -> [UInt8] {
+        var now = time(nil)
+        if Int(now) == dateSecond { return dateValue }
+        dateSecond = Int(now)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let text = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(1900 + parts.tm_year) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+        dateValue = Array(text.utf8)
+        return dateValue
+    }
+
+    /// A piece of a streamed body (``HTTPResponseBodyWriter``).
+    func writeBody(_ bytes: UnsafeRawBufferPointer, writer: HTTPResponseBodyWriter) throws {
+        guard !writer.finished else { throw StreamClosedError() }
+        guard let transport, !closed else { throw StreamClosedError() }
+        guard !bytes.isEmpty else { return }
+        if let remaining = writer.remaining {
+            guard bytes.count <= remaining else {
+                let announced = remaining  // what is left; the total is not needed to refuse
+                throw HTTPResponseLengthError(announced: announced, written: bytes.count)
+            }
+            writer.remaining = remaining - bytes.count
+        }
+        if writer.chunked {
+            var frame: [UInt8] = Array(String(bytes.count, radix: 16).utf8) + [13, 10]
+            frame.reserveCapacity(frame.count + bytes.count + 2)
+            frame.append(contentsOf: bytes)
+            frame.append(contentsOf: [13, 10])
+            try transport.write(frame)
+        } else {
+            try transport.write(bytes)
+        }
+    }
+
+    /// Waits while the transport's write buffer is above its high-water mark.
+    nonisolated(nonsending) func waitForWritable() async throws {
+        while writingPaused && !closed {
+            let waiter = Future<Void>(loop: loop)
+            writableWaiter = waiter
+            try await waiter.value
+        }
+        if closed || transport == nil { throw StreamClosedError() }
+    }
+
+    private func wakeWriter() {
+        if let waiter = writableWaiter {
+            writableWaiter = nil
+            if !waiter.isDone { try? waiter.setResult(()) }
+        }
+    }
+
+    // MARK: timeouts
+
+    private func armTimer() {
+        guard timer == nil, !closed else { return }
+        var delay = Double.infinity
+        if headStartedAt != nil, let header = configuration.headerTimeout { delay = min(delay, header.seconds) }
+        if let exchange, exchange.bodyPending, let body = configuration.bodyTimeout { delay = min(delay, body.seconds) }
+        guard delay.isFinite else { return }
+        timer = try? loop.callLater(delay) { [weak self] in self?.timerFired() }
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard !closed else { return }
+        let now = loop.time()
+        var next = Double.infinity
+        if let started = headStartedAt, exchange == nil, parser.hasPartialMessage, let header = configuration.headerTimeout {
+            if now - started >= header.seconds { return writeErrorResponse(.requestTimeout) }
+            next = min(next, started + header.seconds - now)
+        }
+        if let exchange, exchange.bodyPending, let body = configuration.bodyTimeout {
+            if readingPaused {
+                next = min(next, body.seconds)  // the handler is slow, not the client
+            } else if now - lastByteAt >= body.seconds {
+                exchange.body.fail(HTTPBodyTimeoutError())
+                return closeConnection()
+            } else {
+                next = min(next, lastByteAt + body.seconds - now)
+            }
+        }
+        if next.isFinite { timer = try? loop.callLater(max(next, 0.001)) { [weak self] in self?.timerFired() } }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
