@@ -124,6 +124,10 @@ if bodies != want:
 PYEOF
 }
 
+# The server's CPU time so far (user + system, all its threads), in clock ticks: a cost per request that
+# holds up on a machine where other processes take some of cpu0.
+server_cpu_ticks() { sed 's/.*) //' "/proc/$SERVER/stat" | awk '{ print $12 + $13 }'; }
+
 # measure IMPL WORKLOAD LATENCY SCRIPT [ARGS...]: one wrk run on cpu1, one JSON line, with wrk's latency
 # percentiles when LATENCY is yes. Not for pipelined runs: wrk corrects its histogram for coordinated
 # omission assuming one request per sample (expected interval = run time / responses per connection), so
@@ -131,18 +135,21 @@ PYEOF
 # comes out as 0 when they fall below the recorded minimum).
 measure() {
   local impl=$1 workload=$2 latency=$3 script=$4; shift 4
-  local out
+  local out cpu0 cpu1
+  cpu0=$(server_cpu_ticks)
   out=$(taskset -c 1 wrk -t1 -c"$C" -d"$DURATION" --latency -s "$WRK_SCRIPTS/$script" "http://127.0.0.1:$PORT/" "$@" 2>&1) \
     || { echo "$out"; fail "wrk failed against $impl ($workload)"; }
+  cpu1=$(server_cpu_ticks)
   local line
   line=$(grep '^WRK-JSON ' <<<"$out" | cut -d' ' -f2-) || { echo "$out"; fail "no result from wrk against $impl ($workload)"; }
   if grep -q 'Non-2xx' <<<"$out"; then echo "$out"; fail "$impl answered non-2xx statuses under wrk ($workload)"; fi
-  $PY - "$impl" "$workload" "$C" "$load" "$latency" "$line" <<'PYEOF' | tee -a "$RESULTS"
+  $PY - "$impl" "$workload" "$C" "$load" "$latency" "$line" "$((cpu1 - cpu0))" "$(getconf CLK_TCK)" <<'PYEOF' | tee -a "$RESULTS"
 import json, sys
-impl, workload, c, load, latency, raw = sys.argv[1:7]
+impl, workload, c, load, latency, raw, ticks, hz = sys.argv[1:9]
 w = json.loads(raw)
 d = {"impl": impl, "workload": workload, "connections": int(c),
-     "requests_per_s": round(w["requests"] / (w["duration_us"] / 1e6)), "requests": w["requests"]}
+     "requests_per_s": round(w["requests"] / (w["duration_us"] / 1e6)), "requests": w["requests"],
+     "server_cpu_us_per_request": round(int(ticks) * 1e6 / int(hz) / max(1, w["requests"]), 2)}
 if latency == "yes":
     d.update(p50_us=w["p50_us"], p90_us=w["p90_us"], p99_us=w["p99_us"], max_us=w["max_us"])
 d.update(errors=w["errors"], load=load)
@@ -208,6 +215,13 @@ for workload, by in rows.items():
     cells = [cell(by[i]) if i in by else "–" for i, _ in impls]
     ratios = ["%.2f×" % (by["ours"]["requests_per_s"] / by[i]["requests_per_s"]) if "ours" in by and i in by else "–" for i, _ in impls[1:]]
     print("| %s | %s | %s |" % (names.get(workload, workload), " | ".join(cells), " | ".join(ratios)))
+print()
+print("Server CPU time per request (µs, user + system of all its threads; less is better):")
+print("| workload | " + " | ".join(n for _, n in impls) + " |")
+print("|---" * (len(impls) + 1) + "|")
+for workload, by in rows.items():
+    print("| %s | %s |" % (names.get(workload, workload), " | ".join(
+        "%.2f" % by[i]["server_cpu_us_per_request"] if i in by else "–" for i, _ in impls)))
 print()
 print("Threads in each server process after the runs (all pinned to cpu0): "
       + ", ".join("%s %d" % (n, threads[i]) for i, n in impls if i in threads))
