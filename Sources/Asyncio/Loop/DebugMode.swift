@@ -92,3 +92,32 @@ func runQueueWaitNanoseconds() -> UInt64? {
         return value
     }
 }
+
+extension EventLoop {
+    /// In debug mode, callbacks and task steps that take at least this long are logged (asyncio's
+    /// `loop.slow_callback_duration`, default 100 ms). Measured as the time the step held the loop
+    /// thread: wall time less the time the OS kept the thread waiting for a CPU (from
+    /// `/proc/thread-self/schedstat`), so blocking and computing count, preemption does not.
+    public var slowCallbackDuration: Duration {
+        get { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); return slowCallbackThreshold }
+        set { preconditionOnLoopThread("EventLoop.slowCallbackDuration"); slowCallbackThreshold = newValue }
+    }
+
+    /// The ready items of one iteration, observed (testing trace) and timed (debug mode).
+    func runInstrumented(_ count: Int) {
+        for _ in 0..<count {
+            let item = ready.removeFirst()
+            let step = step(of: item)
+            stepObserverStorage?(step)
+            guard debugEnabled else { run(item); continue }
+            // The time the step held the loop thread (see `StepClock`): preemption is not the step's
+            // fault, and debug mode is for finding the code that blocks or computes.
+            let start = stepClock.read()
+            run(item)
+            let elapsed = StepClock.heldNanoseconds(from: start, to: stepClock.read())
+            if elapsed >= slowCallbackThreshold.clampedNanoseconds {
+                log.warning("Executing \(step.debugDescription) took \(Double(elapsed) / 1e9) seconds")
+            }
+        }
+    }
+}
