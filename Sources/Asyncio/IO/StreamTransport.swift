@@ -315,6 +315,17 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         pendingOutput = []
     }
 
+    /// Before an abort: what a ``StreamWriter`` wrote in this iteration is offered to the socket once,
+    /// without queueing the rest. asyncio's `write()` sends at once when nothing is queued, so bytes
+    /// written before `abort()` reach the socket if it takes them; batching must not lose them.
+    private func offerPendingOutputOnce() {
+        guard !pendingOutput.isEmpty, pendingRequests == 0, handle.isOpen, connectionError == nil else { return }
+        pendingOutput.withUnsafeMutableBytes { bytes in
+            var buffer = uv_buf_init(bytes.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(bytes.count))
+            _ = uv_try_write(stream, &buffer, 1)  // what the socket does not take is discarded: an abort
+        }
+    }
+
     /// Writes `bytes` now if the socket takes them and queues the rest with libuv.
     private func writeNow(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
@@ -488,6 +499,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     func abortNow() {
         closing = true
         reading = false
+        offerPendingOutputOnce()
         discardPendingOutput()
         handle.closeReset()
     }
