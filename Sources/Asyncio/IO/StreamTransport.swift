@@ -257,8 +257,6 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// Writes of at least this many bytes go to the socket at once (after what is pending) instead of
     /// being copied into the batch.
     static let batchedWriteLimit = 16 * 1024
-    /// The most capacity ``pendingOutput`` keeps once flushed (an idle connection holds no more).
-    static let retainedOutputCapacity = 1024
 
     /// The path of ``StreamWriter``'s writes: small writes are appended to ``pendingOutput`` and go out
     /// together — one `uv_try_write`, and one `uv_write` of what the socket did not take — before the
@@ -277,6 +275,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         }
         noteWrite()
         if bufferedBytes == 0, let watchdog { watchdog.writesQueued() }
+        if pendingOutput.capacity == 0 { pendingOutput = loop.takeOutputBuffer() }
         pendingOutput.append(contentsOf: bytes)
         bufferedBytes += bytes.count
         if !flushScheduled {
@@ -301,7 +300,9 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
                 wakeWriters()
             }
         }
-        pendingOutput.removeAll(keepingCapacity: pendingOutput.capacity <= StreamTransport.retainedOutputCapacity)
+        pendingOutput.removeAll(keepingCapacity: true)
+        loop.returnOutputBuffer(pendingOutput)  // an idle connection holds no output buffer
+        pendingOutput = []
         if bufferedBytes == 0 {
             if let watchdog { watchdog.writeProgressed() }
             if closesWhenIdle { noteMaybeIdle() }

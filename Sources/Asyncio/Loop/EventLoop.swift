@@ -101,6 +101,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// The list being flushed, swapped with ``transportsToFlush`` so that neither is reallocated.
     @exclusivity(unchecked)
     private var flushingTransports: [StreamTransport] = []
+    /// Empty byte arrays with capacity, for the batches of the transports writing in an iteration:
+    /// a transport takes one when it starts a batch and gives it back once flushed, so batches are
+    /// not reallocated every iteration and idle connections hold none.
+    @exclusivity(unchecked)
+    private var outputBufferPool: [[UInt8]] = []
 
     // MARK: state
     let owner = Atomic<UInt>(UInt(pthread_self()))
@@ -611,6 +616,21 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         // What this iteration's streams wrote goes out now, in one write per transport: before the
         // next poll, and before a run that ends here returns.
         if !transportsToFlush.isEmpty { flushPendingWrites() }
+    }
+
+    /// An empty array with capacity for a transport's batch (see ``outputBufferPool``).
+    @inline(__always)
+    func takeOutputBuffer() -> [UInt8] {
+        outputBufferPool.popLast() ?? []
+    }
+
+    /// Takes back a flushed batch's array (emptied); the pool keeps at most 64 arrays of at most
+    /// 64 KiB.
+    @inline(__always)
+    func returnOutputBuffer(_ buffer: [UInt8]) {
+        if outputBufferPool.count < 64 && buffer.capacity <= 64 * 1024 && buffer.capacity > 0 {
+            outputBufferPool.append(buffer)
+        }
     }
 
     /// Hands every transport's batched writes to its socket (see ``StreamTransport/enqueue(_:)``).
