@@ -40,6 +40,12 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// Bytes a ``StreamWriter`` wrote in this loop iteration, to go out in one write before the loop
     /// polls again (see ``enqueue(_:)``).
     @exclusivity(unchecked) private var pendingOutput: [UInt8] = []
+    /// The first write of a batch when it came as an array: kept as is (no copy) until a second
+    /// write joins the batch (the usual echo: one write per iteration).
+    @exclusivity(unchecked) private var pendingArray: [UInt8] = []
+    /// Whether a batch is pending.
+    @inline(__always)
+    private var hasPendingOutput: Bool { !pendingArray.isEmpty || !pendingOutput.isEmpty }
     /// Whether the loop has this transport in its list of transports to flush.
     @exclusivity(unchecked) var flushScheduled = false
     /// Write and shutdown requests libuv has not called back yet: a flushing close waits for them.
@@ -231,7 +237,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     func send(_ bytes: UnsafeRawBufferPointer) throws {
         try checkWritable()
         guard bytes.count > 0 else { return }
-        if !pendingOutput.isEmpty { flushPendingOutput() }
+        if hasPendingOutput { flushPendingOutput() }
         if let connectionError { throw connectionError }
         noteWrite()
         try writeNow(bytes)
@@ -268,7 +274,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         try checkWritable()
         guard bytes.count > 0 else { return }
         if bytes.count >= StreamTransport.batchedWriteLimit {
-            if !pendingOutput.isEmpty { flushPendingOutput() }
+            if hasPendingOutput { flushPendingOutput() }
             if let connectionError { throw connectionError }
             noteWrite()
             return try writeNow(bytes)
@@ -276,8 +282,30 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         noteWrite()
         if bufferedBytes == 0, let watchdog { watchdog.writesQueued() }
         if pendingOutput.capacity == 0 { pendingOutput = loop.takeOutputBuffer() }
+        if !pendingArray.isEmpty {
+            pendingOutput.append(contentsOf: pendingArray)
+            pendingArray = []
+        }
         pendingOutput.append(contentsOf: bytes)
-        bufferedBytes += bytes.count
+        scheduleFlush(bytes.count)
+    }
+
+    /// ``enqueue(_:)`` for an array: the first write of a batch is kept without a copy.
+    func enqueue(array bytes: [UInt8]) throws {
+        guard !hasPendingOutput, bytes.count < StreamTransport.batchedWriteLimit else {
+            return try bytes.withUnsafeBytes { try enqueue($0) }
+        }
+        try checkWritable()
+        guard bytes.count > 0 else { return }
+        noteWrite()
+        if bufferedBytes == 0, let watchdog { watchdog.writesQueued() }
+        pendingArray = bytes
+        scheduleFlush(bytes.count)
+    }
+
+    @inline(__always)
+    private func scheduleFlush(_ count: Int) {
+        bufferedBytes += count
         if !flushScheduled {
             flushScheduled = true
             loop.transportsToFlush.append(self)
@@ -288,7 +316,25 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// that has some; closing, half-closing and direct writes call it first). A failure is kept as the
     /// connection's error: the next write or ``drain(_:)`` throws it, as a write would have.
     func flushPendingOutput() {
-        guard !pendingOutput.isEmpty else { return }
+        guard hasPendingOutput else { return }
+        if !pendingArray.isEmpty {  // a batch of one array
+            let bytes = pendingArray
+            pendingArray = []
+            bufferedBytes -= bytes.count
+            if handle.isOpen && connectionError == nil {
+                do {
+                    try bytes.withUnsafeBytes { try writeNow($0) }
+                } catch {
+                    if connectionError == nil { connectionError = error }
+                    wakeWriters()
+                }
+            }
+            if bufferedBytes == 0 {
+                if let watchdog { watchdog.writeProgressed() }
+                if closesWhenIdle { noteMaybeIdle() }
+            }
+            return
+        }
         let count = pendingOutput.count
         bufferedBytes -= count
         if handle.isOpen && connectionError == nil {
@@ -311,9 +357,10 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
 
     /// Drops what is pending (an abort, or the connection is gone).
     private func discardPendingOutput() {
-        guard !pendingOutput.isEmpty else { return }
-        bufferedBytes -= pendingOutput.count
+        guard hasPendingOutput else { return }
+        bufferedBytes -= pendingOutput.count + pendingArray.count
         pendingOutput = []
+        pendingArray = []
     }
 
     /// Writes `bytes` now if the socket takes them and queues the rest with libuv.
@@ -410,7 +457,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     nonisolated(nonsending) func drain(_ what: String) async throws {
         if let connectionError { throw connectionError }
         // Above the mark with bytes still pending: hand them to the socket now, which may take them.
-        if bufferedBytes > highWaterMark && !pendingOutput.isEmpty { flushPendingOutput() }
+        if bufferedBytes > highWaterMark && hasPendingOutput { flushPendingOutput() }
         while bufferedBytes > highWaterMark && connectionError == nil && !closing {
             try await drainWaiters.wait(on: loop, what)
         }
