@@ -23,12 +23,12 @@ struct WriteBatchingTests {
                     done.set()
                 }
                 let (_, writer) = try await loop.openConnection(host: "127.0.0.1", port: server.address!.port)
-                try writer.write("a")
-                try writer.write([0x62])
+                try writer.write([0x61])  // an array starts the batch (kept without a copy)
+                try writer.write("b")     // and joins it
                 let pendingAfterWrites = writer.writeBufferSize
                 try await loop.sleep(for: .zero)
                 let pendingAfterIteration = writer.writeBufferSize
-                try writer.write("c")
+                try writer.write(Array("c".utf8))
                 try writer.underlyingTransport.write("d")  // direct: "c" goes first
                 try writer.write(ArraySlice(Array("e".utf8)))
                 try writer.write(large)                     // large: "e" goes first

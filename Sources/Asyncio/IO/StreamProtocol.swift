@@ -7,8 +7,9 @@
 public protocol StreamProtocol: AnyObject {
     /// The connection is up; `transport` is how to write, pause reading or close.
     func connectionMade(_ transport: StreamTransport)
-    /// Bytes arrived. The buffer is libuv's read buffer, valid only during the call (copy what you
-    /// keep; writing it back with ``StreamTransport/write(_:)-(UnsafeRawBufferPointer)`` is fine).
+    /// Bytes arrived. The buffer is the loop's one read buffer, lent to each read in turn and valid
+    /// only during the call (copy what you keep; writing it back with
+    /// ``StreamTransport/write(_:)-(UnsafeRawBufferPointer)`` is fine).
     func dataReceived(_ bytes: UnsafeRawBufferPointer)
     /// The peer half-closed. Return `true` to keep the transport open for writing (half-close),
     /// `false` (the default) to close it.

@@ -37,7 +37,18 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
     }
 
     let loop: EventLoop
+    /// The listening socket's libuv handle (it owns the descriptor: closing it closes the socket and,
+    /// for a Unix path the server bound, removes the file).
     private let listener: UVHandle
+    /// Watches the listening socket for connections to accept (`uv_poll`): the server accepts them
+    /// itself (`accept4`) instead of libuv's `uv_listen`, which on `EMFILE` either drops the pending
+    /// connections without telling anyone (its reserve-descriptor trick) or calls back in a tight loop.
+    private var acceptWatcher: UVHandle?
+    /// The listening socket (owned by ``listener``).
+    private var listenFD: Int32 = -1
+    /// While accepting is paused after running out of descriptors or memory: resumes it.
+    private var acceptResumeTimer: TimerHandle?
+    private var acceptErrors = 0
     private let isTCP: Bool
     private let acceptor: Acceptor
     private let timeouts: ConnectionTimeouts
@@ -70,11 +81,20 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         let server = StreamServer(loop: loop, listener: handle, isTCP: isTCP, acceptor: acceptor, timeouts: timeouts)
         do {
             try bind(server, handle)
-            let status = uv_listen(handle.pointer.assumingMemoryBound(to: uv_stream_t.self), Int32(clamping: backlog)) { raw, status in
-                UVHandle.owner(of: raw, as: StreamServer.self).accept(status: status)
-            }
+            var fd: uv_os_fd_t = -1
+            let status = uv_fileno(handle.pointer.assumingMemoryBound(to: uv_handle_t.self), &fd)
             if status < 0 { throw IOError("listen", target, status: status) }
+            if Glibc.listen(fd, Int32(clamping: backlog)) != 0 { throw IOError("listen", target, status: -errno) }
+            server.listenFD = fd
+            let watcher = try UVHandle("uv_poll_init", target, type: UV_POLL, loop: loop) { raw in
+                uv_poll_init_socket(loop.uvLoop, raw.assumingMemoryBound(to: uv_poll_t.self), fd)
+            }
+            watcher.attach(server)
+            server.acceptWatcher = watcher
+            let started = server.startAccepting()
+            if started < 0 { throw IOError("uv_poll_start", target, status: started) }
         } catch {
+            server.acceptWatcher?.close()  // before the listener closes the descriptor it watches
             handle.close()
             throw error
         }
@@ -115,18 +135,102 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         return closed
     }
 
-    private func accept(status: Int32) {
+    /// How many accepts failed since the server started (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`, a
+    /// connection that failed before it was accepted...): each is also reported to the loop's
+    /// exception handler. Running out of descriptors or memory pauses accepting for
+    /// ``acceptRetryDelay`` (pending connections wait in the backlog), as uvloop, NIO and Go do,
+    /// instead of retrying at once; the server serves again when descriptors free up.
+    public var acceptErrorCount: Int {
+        check("StreamServer.acceptErrorCount")
+        return acceptErrors
+    }
+
+    /// How long accepting pauses after `EMFILE`, `ENFILE`, `ENOBUFS` or `ENOMEM` (100 ms).
+    public static let acceptRetryDelay: Duration = .milliseconds(100)
+
+    /// Whether accepting is paused after an accept error (tests).
+    var isAcceptPaused: Bool { acceptResumeTimer != nil }
+
+    /// Watches the listening socket; returns libuv's status.
+    private func startAccepting() -> Int32 {
+        guard let acceptWatcher, acceptWatcher.isOpen else { return 0 }
+        return uv_poll_start(acceptWatcher.pointer.assumingMemoryBound(to: uv_poll_t.self), Int32(UV_READABLE.rawValue)) { raw, status, _ in
+            UVHandle.owner(of: raw, as: StreamServer.self).acceptReady(status: status)
+        }
+    }
+
+    /// The listening socket is readable: accepts every pending connection (as libuv does), until
+    /// `EAGAIN`, an error that pauses accepting, or the server closes.
+    private func acceptReady(status: Int32) {
         guard !closed else { return }
-        guard status == 0 else { return acceptFailed(IOError("accept", target, status: status)) }
+        if status < 0 {
+            acceptFailed(IOError("accept", target, status: status))
+            return pauseAccepting()
+        }
+        while !closed && acceptResumeTimer == nil {
+            let fd = asyncio_accept(listenFD)
+            if fd >= 0 {
+                serve(fd)
+                continue
+            }
+            let code = errno
+            switch code {
+            case EAGAIN, EWOULDBLOCK:
+                return
+            case EINTR, ECONNABORTED:
+                continue  // nothing to report (libuv ignores an aborted connection too)
+            case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                acceptFailed(IOError("accept", target, status: -code))
+                return pauseAccepting()
+            case ENETDOWN, EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH, EPERM:
+                // A connection that failed before it was accepted (Linux reports its error here):
+                // the next one may well be fine.
+                acceptFailed(IOError("accept", target, status: -code))
+            default:
+                // Unexpected (EBADF, EINVAL...): reported, and paused rather than spinning on it.
+                acceptFailed(IOError("accept", target, status: -code))
+                return pauseAccepting()
+            }
+        }
+    }
+
+    /// Stops watching the listening socket for ``acceptRetryDelay``.
+    private func pauseAccepting() {
+        guard acceptResumeTimer == nil, let acceptWatcher, acceptWatcher.isOpen else { return }
+        _ = uv_poll_stop(acceptWatcher.pointer.assumingMemoryBound(to: uv_poll_t.self))  // cannot fail
+        acceptResumeTimer = loop.scheduleTimer(at: loop.deadline(after: StreamServer.acceptRetryDelay.signedNanoseconds)) { [weak self] in
+            self?.resumeAccepting()
+        }
+    }
+
+    private func resumeAccepting() {
+        acceptResumeTimer = nil
+        guard !closed else { return }
+        let status = startAccepting()
+        if status < 0 {
+            acceptFailed(IOError("uv_poll_start", target, status: status))
+            pauseAccepting()
+        }
+    }
+
+    /// Serves an accepted connection's socket `fd`: a transport adopts it, then the handler or
+    /// the protocol takes over. On failure the socket is closed and the failure reported.
+    private func serve(_ fd: Int32) {
         let client: StreamTransport
         do {
             client = isTCP ? try .tcp(on: loop) : try .pipe(on: loop)
         } catch {
+            Glibc.close(fd)
             return acceptFailed(error)
         }
-        let accepted = uv_accept(listener.pointer.assumingMemoryBound(to: uv_stream_t.self), client.stream)
+        let adopted = isTCP
+            ? uv_tcp_open(client.handle.pointer.assumingMemoryBound(to: uv_tcp_t.self), fd)
+            : uv_pipe_open(client.handle.pointer.assumingMemoryBound(to: uv_pipe_t.self), fd)
         do {
-            if accepted < 0 { throw IOError("accept", target, status: accepted) }
+            if adopted < 0 {
+                Glibc.close(fd)  // libuv did not take it
+                throw IOError("accept", target, status: adopted)
+            }
             try client.setNoDelay()
         } catch {
             client.closeNow()
@@ -166,8 +270,9 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         }
     }
 
-    /// An accept that failed (`EMFILE`, `ENFILE`, `ENOMEM`...): reported, and the server goes on.
+    /// An accept that failed (`EMFILE`, `ENFILE`, `ENOMEM`...): counted, reported, and the server goes on.
     private func acceptFailed(_ error: any Error) {
+        acceptErrors += 1
         loop.report(ExceptionContext(message: "Error accepting a connection", error: error, source: target))
     }
 
@@ -199,10 +304,18 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         stopListening()
     }
 
+    /// Closes the listening socket: the watcher first (it must never watch a closed descriptor).
+    private func closeListener() {
+        acceptResumeTimer?.cancel()
+        acceptResumeTimer = nil
+        acceptWatcher?.close()
+        listener.close()
+    }
+
     private func stopListening() {
         guard !closed else { return }
         closed = true
-        listener.close()
+        closeListener()
         if connections.isEmpty {
             closedWaiters.wakeAll()
             finish()
@@ -261,7 +374,9 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         }
     }
 
-    private var isFullyClosed: Bool { closed && connections.isEmpty && listener.state == .closed }
+    private var isFullyClosed: Bool {
+        closed && connections.isEmpty && listener.state == .closed && (acceptWatcher?.state ?? .closed) == .closed
+    }
 
     func handleDidClose(_ handle: UVHandle) { closedWaiters.wakeAll() }
 
@@ -292,7 +407,7 @@ public final class StreamServer: UVHandleOwner, LoopResource, @unchecked Sendabl
         closed = true
         finished = true
         loop.unregisterFromGracefulShutdown(self)
-        listener.close()
+        closeListener()
         for connection in connections.values { connection.task?.cancel() }
     }
 }
@@ -413,28 +528,20 @@ extension EventLoop {
         _ acceptor: StreamServer.Acceptor
     ) throws -> StreamServer {
         let address = try SocketAddress(host: host, port: port)
-        if reusePort {
-            // SO_REUSEPORT must be set before bind: the socket is made here, then handed to libuv.
-            let fd = try ListeningSocket.bindTCP(address, reusePort: true)
-            return try listen(adopting: fd, kind: .tcp, backlog: backlog, timeouts: timeouts, acceptor)
-        }
-        let handle = try UVHandle("socket", address.description, type: UV_TCP, loop: self) { raw in
-            uv_tcp_init(uvLoop, raw.assumingMemoryBound(to: uv_tcp_t.self))
-        }
-        return try StreamServer.listen(loop: self, handle: handle, isTCP: true, acceptor: acceptor, timeouts: timeouts,
-                                       backlog: backlog, target: address.description) { _, handle in
-            let status = address.withSockaddr { uv_tcp_bind(handle.pointer.assumingMemoryBound(to: uv_tcp_t.self), $0, 0) }
-            if status < 0 { throw IOError("bind", address.description, status: status) }
-        }
+        // The socket is made and bound here (SO_REUSEPORT must be set before bind), then handed to
+        // libuv; binding with uv_tcp_bind would defer EADDRINUSE to uv_listen, which the server
+        // does not use (it listens and accepts itself).
+        let fd = try ListeningSocket.bindTCP(address, reusePort: reusePort)
+        return try listen(adopting: fd, kind: .tcp, backlog: backlog, timeouts: timeouts, target: address.description, acceptor)
     }
 
     /// Serves on `fd` (bound already): a libuv handle adopts it (`uv_tcp_open` / `uv_pipe_open`), then
     /// listens. The descriptor is closed on every failure.
     private func listen(
         adopting fd: Int32, kind: ListeningSocket.Kind, backlog: Int, timeouts: ConnectionTimeouts,
-        _ acceptor: StreamServer.Acceptor
+        target: String? = nil, _ acceptor: StreamServer.Acceptor
     ) throws -> StreamServer {
-        let target = "socket \(fd)"
+        let target = target ?? "socket \(fd)"
         let handle: UVHandle
         do {
             handle = try UVHandle(kind == .tcp ? "socket" : "uv_pipe_init", target,

@@ -40,6 +40,12 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// Bytes a ``StreamWriter`` wrote in this loop iteration, to go out in one write before the loop
     /// polls again (see ``enqueue(_:)``).
     @exclusivity(unchecked) private var pendingOutput: [UInt8] = []
+    /// The first write of a batch when it came as an array: kept as is (no copy) until a second
+    /// write joins the batch (the usual echo: one write per iteration).
+    @exclusivity(unchecked) private var pendingArray: [UInt8] = []
+    /// Whether a batch is pending.
+    @inline(__always)
+    private var hasPendingOutput: Bool { !pendingArray.isEmpty || !pendingOutput.isEmpty }
     /// Whether the loop has this transport in its list of transports to flush.
     @exclusivity(unchecked) var flushScheduled = false
     /// Write and shutdown requests libuv has not called back yet: a flushing close waits for them.
@@ -231,7 +237,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     func send(_ bytes: UnsafeRawBufferPointer) throws {
         try checkWritable()
         guard bytes.count > 0 else { return }
-        if !pendingOutput.isEmpty { flushPendingOutput() }
+        if hasPendingOutput { flushPendingOutput() }
         if let connectionError { throw connectionError }
         noteWrite()
         try writeNow(bytes)
@@ -257,8 +263,6 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// Writes of at least this many bytes go to the socket at once (after what is pending) instead of
     /// being copied into the batch.
     static let batchedWriteLimit = 16 * 1024
-    /// The most capacity ``pendingOutput`` keeps once flushed (an idle connection holds no more).
-    static let retainedOutputCapacity = 1024
 
     /// The path of ``StreamWriter``'s writes: small writes are appended to ``pendingOutput`` and go out
     /// together — one `uv_try_write`, and one `uv_write` of what the socket did not take — before the
@@ -270,15 +274,38 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
         try checkWritable()
         guard bytes.count > 0 else { return }
         if bytes.count >= StreamTransport.batchedWriteLimit {
-            if !pendingOutput.isEmpty { flushPendingOutput() }
+            if hasPendingOutput { flushPendingOutput() }
             if let connectionError { throw connectionError }
             noteWrite()
             return try writeNow(bytes)
         }
         noteWrite()
         if bufferedBytes == 0, let watchdog { watchdog.writesQueued() }
+        if pendingOutput.capacity == 0 { pendingOutput = loop.takeOutputBuffer() }
+        if !pendingArray.isEmpty {
+            pendingOutput.append(contentsOf: pendingArray)
+            pendingArray = []
+        }
         pendingOutput.append(contentsOf: bytes)
-        bufferedBytes += bytes.count
+        scheduleFlush(bytes.count)
+    }
+
+    /// ``enqueue(_:)`` for an array: the first write of a batch is kept without a copy.
+    func enqueue(array bytes: [UInt8]) throws {
+        guard !hasPendingOutput, bytes.count < StreamTransport.batchedWriteLimit else {
+            return try bytes.withUnsafeBytes { try enqueue($0) }
+        }
+        try checkWritable()
+        guard bytes.count > 0 else { return }
+        noteWrite()
+        if bufferedBytes == 0, let watchdog { watchdog.writesQueued() }
+        pendingArray = bytes
+        scheduleFlush(bytes.count)
+    }
+
+    @inline(__always)
+    private func scheduleFlush(_ count: Int) {
+        bufferedBytes += count
         if !flushScheduled {
             flushScheduled = true
             loop.transportsToFlush.append(self)
@@ -289,7 +316,25 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// that has some; closing, half-closing and direct writes call it first). A failure is kept as the
     /// connection's error: the next write or ``drain(_:)`` throws it, as a write would have.
     func flushPendingOutput() {
-        guard !pendingOutput.isEmpty else { return }
+        guard hasPendingOutput else { return }
+        if !pendingArray.isEmpty {  // a batch of one array
+            let bytes = pendingArray
+            pendingArray = []
+            bufferedBytes -= bytes.count
+            if handle.isOpen && connectionError == nil {
+                do {
+                    try bytes.withUnsafeBytes { try writeNow($0) }
+                } catch {
+                    if connectionError == nil { connectionError = error }
+                    wakeWriters()
+                }
+            }
+            if bufferedBytes == 0 {
+                if let watchdog { watchdog.writeProgressed() }
+                if closesWhenIdle { noteMaybeIdle() }
+            }
+            return
+        }
         let count = pendingOutput.count
         bufferedBytes -= count
         if handle.isOpen && connectionError == nil {
@@ -301,7 +346,9 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
                 wakeWriters()
             }
         }
-        pendingOutput.removeAll(keepingCapacity: pendingOutput.capacity <= StreamTransport.retainedOutputCapacity)
+        pendingOutput.removeAll(keepingCapacity: true)
+        loop.returnOutputBuffer(pendingOutput)  // an idle connection holds no output buffer
+        pendingOutput = []
         if bufferedBytes == 0 {
             if let watchdog { watchdog.writeProgressed() }
             if closesWhenIdle { noteMaybeIdle() }
@@ -310,9 +357,10 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
 
     /// Drops what is pending (an abort, or the connection is gone).
     private func discardPendingOutput() {
-        guard !pendingOutput.isEmpty else { return }
-        bufferedBytes -= pendingOutput.count
+        guard hasPendingOutput else { return }
+        bufferedBytes -= pendingOutput.count + pendingArray.count
         pendingOutput = []
+        pendingArray = []
     }
 
     /// Before an abort: what a ``StreamWriter`` wrote in this iteration is offered to the socket once,
@@ -420,7 +468,7 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     nonisolated(nonsending) func drain(_ what: String) async throws {
         if let connectionError { throw connectionError }
         // Above the mark with bytes still pending: hand them to the socket now, which may take them.
-        if bufferedBytes > highWaterMark && !pendingOutput.isEmpty { flushPendingOutput() }
+        if bufferedBytes > highWaterMark && hasPendingOutput { flushPendingOutput() }
         while bufferedBytes > highWaterMark && connectionError == nil && !closing {
             try await drainWaiters.wait(on: loop, what)
         }

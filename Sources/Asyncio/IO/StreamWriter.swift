@@ -21,7 +21,7 @@ public final class StreamWriter: @unchecked Sendable {
     /// - Throws: ``StreamClosedError`` or the ``IOError`` that broke the connection (`EPIPE`, `ECONNRESET`).
     public func write(_ bytes: [UInt8]) throws {
         check("StreamWriter.write")
-        try bytes.withUnsafeBytes { try transport.enqueue($0) }
+        try transport.enqueue(array: bytes)
     }
 
     /// Writes a slice of bytes without copying it first.

@@ -101,6 +101,11 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     /// The list being flushed, swapped with ``transportsToFlush`` so that neither is reallocated.
     @exclusivity(unchecked)
     var flushingTransports: [StreamTransport] = []
+    /// Empty byte arrays with capacity, for the batches of the transports writing in an iteration:
+    /// a transport takes one when it starts a batch and gives it back once flushed, so batches are
+    /// not reallocated every iteration and idle connections hold none.
+    @exclusivity(unchecked)
+    var outputBufferPool: [[UInt8]] = []
 
     // MARK: state
     let owner = Atomic<UInt>(UInt(pthread_self()))
