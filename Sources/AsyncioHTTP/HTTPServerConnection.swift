@@ -238,7 +238,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             lastByteAt = loop.time()
             armTimer()
         }
-        let request = HTTPServerRequest(head: head.request, version: head.version, body: body)
+        let request = HTTPServerRequest(head: head.request, version: head.version, body: body, connection: self)
         do {
             exchange.task = try loop.createTask(name: "HTTP \(head.request.method)", eager: true) { [self] in
                 await respond(to: request, exchange)
@@ -364,6 +364,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
                     try await waitForWritable()
                     let end = min(bytes.count, offset + 64 * 1024)
                     try transport.write(bytes[offset..<end])
+                    notePeak(transport)
                     offset = end
                 }
             }
@@ -464,6 +465,16 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         } else {
             try transport.write(bytes)
         }
+        notePeak(transport)
+    }
+
+    /// The most bytes the transport's write buffer held right after a body write (tests: the bound
+    /// back-pressure keeps).
+    private(set) var peakWriteBuffer = 0
+
+    private func notePeak(_ transport: StreamTransport) {
+        let size = transport.writeBufferSize
+        if size > peakWriteBuffer { peakWriteBuffer = size }
     }
 
     /// Waits while the transport's write buffer is above its high-water mark.

@@ -12,6 +12,9 @@ public struct HTTPServerRequest: Sendable {
     /// The body, read as it arrives (an `AsyncSequence` of byte chunks; empty for a request without one).
     public var body: HTTPRequestBody
 
+    /// The connection it came on (tests).
+    var connection: HTTPServerConnection?
+
     /// The method (shortcut for `head.method`).
     public var method: HTTPRequest.Method { head.method }
     /// The request target: path and query, as sent (shortcut for `head.path`).
