@@ -52,6 +52,8 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private var closed = false
     private var peerEOF = false
     private var readingPaused = false
+    /// Nothing more is read (a body timed out): the response is the last thing on the connection.
+    private var readingStopped = false
     private var writingPaused = false
     private var writableWaiter: Future<Void>?
     /// The head being serialised (reused).
@@ -209,7 +211,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private func updateReading() {
         guard let transport, !closed else { return }
         let full = exchange?.body.isFull ?? false
-        let wanted = !full && pending.count < Self.pendingLimit
+        let wanted = !full && !readingStopped && pending.count < Self.pendingLimit
         if wanted && readingPaused {
             readingPaused = false
             lastByteAt = loop.time()
@@ -265,7 +267,8 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
                 response = HTTPServerResponse(status: parseError.status)
                 exchange.keepAlive = false
             } else if error is HTTPBodyTimeoutError {
-                return
+                response = HTTPServerResponse(status: .requestTimeout)
+                exchange.keepAlive = false
             } else {
                 loop.callExceptionHandler(ExceptionContext(
                     message: "HTTP handler failed; answered 500", error: error,
@@ -518,8 +521,13 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             if readingPaused {
                 next = min(next, body.seconds)  // the handler is slow, not the client
             } else if now - lastByteAt >= body.seconds {
+                // The handler's read throws; it answers (408 if it lets the error through), then the
+                // connection closes. Nothing more is read.
                 exchange.body.fail(HTTPBodyTimeoutError())
-                return closeConnection()
+                exchange.keepAlive = false
+                if exchange.responseComplete { return closeConnection() }
+                readingStopped = true
+                return updateReading()
             } else {
                 next = min(next, lastByteAt + body.seconds - now)
             }

@@ -154,8 +154,9 @@ public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {
     }
 }
 
-/// A request body stopped arriving: no byte for the server's ``HTTPServerConfiguration/bodyTimeout``
-/// while the handler waited for it. The connection is closed.
+/// A request body stopped arriving: no byte for the server's ``HTTPServerConfiguration/bodyTimeout``.
+/// The connection reads no more; a handler that lets this error through answers 408, and the connection
+/// closes after the response.
 public struct HTTPBodyTimeoutError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The error.
     public init() {}
