@@ -113,6 +113,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         timer?.cancel()
         timer = nil
         if let exchange {
+            exchange.body.connection = nil
             exchange.body.fail(error ?? StreamClosedError())
             if !exchange.responseComplete { _ = exchange.task?.cancel(message: "the HTTP connection closed") }
         }
@@ -229,26 +230,29 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         let body = HTTPRequestBody(loop: loop, complete: head.framing == .none, highWaterMark: configuration.bodyBufferSize)
         let exchange = HTTPExchange(head: head, body: body)
         self.exchange = exchange
-        body.onDrained = { [weak self] in self?.updateReading() }
-        if head.expectsContinue && head.framing != .none {
-            body.onFirstRead = { [weak self, weak exchange] in
-                guard let self, let exchange else { return }
-                self.sendContinue(exchange)
-            }
-        }
+        if head.framing != .none { body.connection = self }
         if head.framing != .none && configuration.bodyTimeout != nil {
             lastByteAt = loop.time()
             armTimer()
         }
         let request = HTTPServerRequest(head: head.request, version: head.version, body: body, connection: self)
         do {
-            exchange.task = try loop.createTask(name: "HTTP \(head.request.method)", eager: true) { [self] in
+            exchange.task = try loop.createTask(name: "HTTP request", eager: true) { [self] in
                 await respond(to: request, exchange)
             }
         } catch {
             closeConnection()  // the loop is closing
         }
     }
+
+    /// The handler asked for the body's first bytes: a client waiting for `100 Continue` gets it.
+    func bodyFirstRead() {
+        guard let exchange, exchange.head.expectsContinue else { return }
+        sendContinue(exchange)
+    }
+
+    /// The handler read some of the body: reading may resume.
+    func bodyDrained() { updateReading() }
 
     private func sendContinue(_ exchange: HTTPExchange) {
         guard let transport, !closed, !exchange.continueSent, !exchange.responseComplete, !exchange.ended else { return }
@@ -297,6 +301,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private func responseDone(_ exchange: HTTPExchange) {
         exchange.responseComplete = true
         exchange.task = nil
+        exchange.body.connection = nil
         guard !closed else { return }
         if !exchange.keepAlive { return closeConnection() }
         if exchange.ended {
@@ -404,7 +409,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             if name == .date { hasDate = true }
             out.append(contentsOf: name.rawName.utf8)
             out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: field.value.utf8)
+            field.withUnsafeBytesOfValue { out.append(contentsOf: $0) }
             out.append(contentsOf: "\r\n".utf8)
         }
         if !hasDate {
