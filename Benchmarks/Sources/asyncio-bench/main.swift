@@ -2,6 +2,7 @@
 //   asyncio-bench WORKLOAD [--impl loop|default|nio] [--n N]
 //   asyncio-bench all [--impl ...]
 //   asyncio-bench echo-server --port P [--mode streams|protocol]
+//   asyncio-bench http-server --port P [--api http] [--loops N]
 //   asyncio-bench redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]
 //   asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]
 #if canImport(Glibc)
@@ -37,6 +38,9 @@ switch args.first {
 case "echo-server":
     guard let port = option("--port").flatMap(Int.init) else { print("echo-server needs --port P"); exit(2) }
     try runEchoServer(port: port, mode: option("--mode") ?? "streams")
+case "http-server":
+    guard let port = option("--port").flatMap(Int.init) else { print("http-server needs --port P"); exit(2) }
+    try runHTTPServer(port: port, api: option("--api") ?? "http", loops: option("--loops").flatMap(Int.init) ?? 1)
 case "redis":
     guard let port = option("--port").flatMap(Int.init) else { print("redis needs --port P (a running redis-server)"); exit(2) }
     try redisWorkload(
@@ -48,6 +52,7 @@ case let name? where workloads.contains(where: { $0.0 == name }):
     try workloads.first { $0.0 == name }!.1(impl, customN)
 default:
     print("usage: asyncio-bench WORKLOAD|all [--impl loop|default|nio] [--n N] | echo-server --port P [--mode streams|protocol]"
+        + " | http-server --port P [--api http] [--loops N]"
         + " | redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]")
     print("       asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]")
     print("workloads: " + workloads.map(\.0).joined(separator: " "))
