@@ -7,7 +7,7 @@
 # compares their traces with the ones the Swift conformance tests expect.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps run test docs conformance-check bench sanitize tsan asan fuzz
+.PHONY: deps run test docs conformance-check bench sanitize tsan asan fuzz fuzz-http
 deps:
 	@if ! pkg-config --exists libuv 2>/dev/null; then \
 	  echo "Installing libuv1-dev (and pkg-config) with apt-get..."; \
@@ -79,7 +79,15 @@ asan: deps
 # "Fuzzing"). Not part of `test`. FUZZ_SECONDS=600 make fuzz runs longer.
 FUZZ_SECONDS ?= 60
 fuzz:
-	swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	swift build --package-path Fuzz -c release --product StreamReaderFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
 	mkdir -p Fuzz/.build/corpus Fuzz/.build/artifacts
 	SWIFT_BACKTRACE=enable=no Fuzz/.build/release/StreamReaderFuzz Fuzz/.build/corpus \
+	  -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Fuzz/.build/artifacts/ -print_final_stats=1
+
+# libFuzzer + AddressSanitizer on AsyncioHTTP's parser (Fuzz/Sources/HTTPParserFuzz): any bytes, cut
+# anywhere, give the same events as given whole, never a crash, a loop or a buffer past the head limit.
+fuzz-http:
+	swift build --package-path Fuzz -c release --product HTTPParserFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	mkdir -p Fuzz/.build/corpus-http Fuzz/.build/artifacts
+	SWIFT_BACKTRACE=enable=no Fuzz/.build/release/HTTPParserFuzz Fuzz/.build/corpus-http \
 	  -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=Fuzz/.build/artifacts/ -print_final_stats=1

@@ -23,6 +23,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Asyncio", package: "swift-asyncio"),
                 .product(name: "AsyncioRedis", package: "swift-asyncio"),
+                .product(name: "AsyncioHTTP", package: "swift-asyncio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -41,6 +41,12 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
     private(set) var wroteRequestBytes = false
     private var readingPaused = false
     private var writingPaused = false
+    /// The server gave its final answer (an error, or a close) while the request body was still being
+    /// sent: the rest of the body is not sent (RFC 9112 §9.5).
+    private var answeredEarly = false
+    /// The request body will not be completed (the response came first): the connection is reset
+    /// once the response has been received.
+    private var requestAbandoned = false
     private var writeWaiter: Future<Void>?
     private var chunked = false
     private var remainingLength: Int?
@@ -112,6 +118,8 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
         requestKeepAlive = !closeAfter
         responseKeepAlive = true
         skippingInformational = false
+        answeredEarly = false
+        requestAbandoned = false
         parser.expectResponse(to: method)
         let future = Future<HTTPClientHead>(loop: loop)
         headWaiter = future
@@ -137,7 +145,14 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
             return try await future.value
         } catch {
             if headWaiter === future { headWaiter = nil }
-            if future.isDone { _ = try? future.result() } else { future.cancel() }
+            if future.isDone, let head = try? future.result(), error is HTTPClientError {
+                // The server answered before the body was sent in full (a 413, say) and stopped reading
+                // it: that answer is the outcome. The connection closes after it.
+                requestAbandoned = true
+                if !active { abortNow() }  // a flushing close would wait for a peer that reads no more
+                return head
+            }
+            if !future.isDone { future.cancel() }
             abortNow()
             throw error
         }
@@ -159,13 +174,19 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
 
     /// A part of a streamed request body, from ``HTTPClientRequestBody/Writer``.
     nonisolated(nonsending) func writeBodyPart(_ bytes: [UInt8], exchange: Int) async throws {
-        guard exchange == exchangeCount, active, !requestComplete else {
+        guard exchange == exchangeCount, !requestComplete else {
             throw HTTPClientError(.invalidRequest, "the request this body belongs to is over")
         }
-        while writingPaused && !isClosing {
+        guard active, !answeredEarly else {  // the server answered (or the connection ended) before the body was complete
+            throw HTTPClientError(.connectionClosed, "\(host):\(port) answered before the request body was complete")
+        }
+        while writingPaused && !isClosing && !answeredEarly {
             let future = Future<Void>(loop: loop)
             writeWaiter = future
             try await future.value
+        }
+        if answeredEarly || isClosing {
+            throw HTTPClientError(.connectionClosed, "\(host):\(port) answered before the request body was complete")
         }
         guard !bytes.isEmpty else { return }
         if let remaining = remainingLength {
@@ -220,6 +241,11 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
                 headWaiter = nil
                 self.stream = stream
                 receivingBody = true
+                if !requestComplete && (!head.keepAlive || head.response.status.code >= 400) {
+                    answeredEarly = true  // the server refuses the body: stop sending it
+                    if let writeWaiter, !writeWaiter.isDone { try? writeWaiter.setResult(()) }
+                    writeWaiter = nil
+                }
                 try? waiter.setResult(HTTPClientHead(response: head.response, stream: stream))
             case .body(let bytes):
                 if skippingInformational { continue }
@@ -240,7 +266,7 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
                 stream = nil
                 receivingBody = false
                 active = false
-                if requestComplete { finishedExchange() }
+                if requestComplete { finishedExchange() } else if requestAbandoned { abortNow() }
             }
         }
     }

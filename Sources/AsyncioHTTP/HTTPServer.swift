@@ -11,8 +11,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// How long a request head may take to arrive whole, from its first byte: then 408 and a close. What
     /// ends a slowloris client (`GET / HT` and silence, or one byte every few seconds). nil: forever.
     public var headerTimeout: Duration?
-    /// How long a request body may go without a byte while the server reads it: then the connection
-    /// closes and the handler's read throws ``HTTPBodyTimeoutError``. nil: forever.
+    /// How long a request body may go without a byte while the server reads it: then the handler's read
+    /// throws ``HTTPBodyTimeoutError`` (let through: 408) and the connection closes after the response.
+    /// nil: forever.
     public var bodyTimeout: Duration?
     /// How long a response may make no progress (the client stopped reading) before the connection is
     /// aborted (`ConnectionTimeouts.write`). nil: forever.

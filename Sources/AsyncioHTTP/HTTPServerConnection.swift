@@ -52,10 +52,14 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private var closed = false
     private var peerEOF = false
     private var readingPaused = false
+    /// Nothing more is read (a body timed out): the response is the last thing on the connection.
+    private var readingStopped = false
     private var writingPaused = false
     private var writableWaiter: Future<Void>?
     /// The head being serialised (reused).
     private var out: [UInt8] = []
+    /// Responses gathered while the parse loop runs (see `emit`).
+    private var corked: [UInt8] = []
     private var dateSecond = -1
     private var dateValue: [UInt8] = []
     // Timeouts beyond the transport's (idle, write): the head and the body.
@@ -111,6 +115,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         timer?.cancel()
         timer = nil
         if let exchange {
+            exchange.body.connection = nil
             exchange.body.fail(error ?? StreamClosedError())
             if !exchange.responseComplete { _ = exchange.task?.cancel(message: "the HTTP connection closed") }
         }
@@ -135,7 +140,10 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
 
     private func parse(_ input: inout UnsafeRawBufferPointer) {
         inParseLoop = true
-        defer { inParseLoop = false }
+        defer {
+            inParseLoop = false
+            flushCork()
+        }
         while !closed {
             if let exchange, exchange.ended { return }
             let event: HTTPParser.Event?
@@ -194,12 +202,13 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private func writeErrorResponse(_ status: HTTPResponse.Status) {
         guard let transport, !closed else { return }
         writeHead(HTTPResponse(status: status), version: .http1_1, length: 0, chunked: false, keepAlive: false)
-        try? transport.write(out)
+        try? emit(out, transport)
         closeConnection()
     }
 
     private func closeConnection() {
         guard !closed else { return }
+        flushCork()
         closed = true
         timer?.cancel()
         timer = nil
@@ -209,7 +218,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private func updateReading() {
         guard let transport, !closed else { return }
         let full = exchange?.body.isFull ?? false
-        let wanted = !full && pending.count < Self.pendingLimit
+        let wanted = !full && !readingStopped && pending.count < Self.pendingLimit
         if wanted && readingPaused {
             readingPaused = false
             lastByteAt = loop.time()
@@ -227,20 +236,14 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         let body = HTTPRequestBody(loop: loop, complete: head.framing == .none, highWaterMark: configuration.bodyBufferSize)
         let exchange = HTTPExchange(head: head, body: body)
         self.exchange = exchange
-        body.onDrained = { [weak self] in self?.updateReading() }
-        if head.expectsContinue && head.framing != .none {
-            body.onFirstRead = { [weak self, weak exchange] in
-                guard let self, let exchange else { return }
-                self.sendContinue(exchange)
-            }
-        }
+        if head.framing != .none { body.connection = self }
         if head.framing != .none && configuration.bodyTimeout != nil {
             lastByteAt = loop.time()
             armTimer()
         }
-        let request = HTTPServerRequest(head: head.request, version: head.version, body: body)
+        let request = HTTPServerRequest(head: head.request, version: head.version, body: body, connection: self)
         do {
-            exchange.task = try loop.createTask(name: "HTTP \(head.request.method)", eager: true) { [self] in
+            exchange.task = try loop.createTask(name: "HTTP request", eager: true) { [self] in
                 await respond(to: request, exchange)
             }
         } catch {
@@ -248,10 +251,19 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         }
     }
 
+    /// The handler asked for the body's first bytes: a client waiting for `100 Continue` gets it.
+    func bodyFirstRead() {
+        guard let exchange, exchange.head.expectsContinue else { return }
+        sendContinue(exchange)
+    }
+
+    /// The handler read some of the body: reading may resume.
+    func bodyDrained() { updateReading() }
+
     private func sendContinue(_ exchange: HTTPExchange) {
         guard let transport, !closed, !exchange.continueSent, !exchange.responseComplete, !exchange.ended else { return }
         exchange.continueSent = true
-        try? transport.write("HTTP/1.1 100 Continue\r\n\r\n")
+        try? emit(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), transport)
     }
 
     /// Runs the handler and writes its response (the loop task of one request).
@@ -265,7 +277,8 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
                 response = HTTPServerResponse(status: parseError.status)
                 exchange.keepAlive = false
             } else if error is HTTPBodyTimeoutError {
-                return
+                response = HTTPServerResponse(status: .requestTimeout)
+                exchange.keepAlive = false
             } else {
                 loop.callExceptionHandler(ExceptionContext(
                     message: "HTTP handler failed; answered 500", error: error,
@@ -283,6 +296,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
                         message: "HTTP response body failed; connection aborted", error: error,
                         source: "\(request.method) \(request.path)"))
                 }
+                flushCork()  // what was written before the failure goes out first, as it would have uncorked
                 closed = true
                 transport?.abort()
             }
@@ -294,6 +308,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private func responseDone(_ exchange: HTTPExchange) {
         exchange.responseComplete = true
         exchange.task = nil
+        exchange.body.connection = nil
         guard !closed else { return }
         if !exchange.keepAlive { return closeConnection() }
         if exchange.ended {
@@ -353,17 +368,19 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             writeHead(response.head, version: exchange.head.version, length: bodiless ? nil : bytes.count,
                       chunked: false, keepAlive: exchange.keepAlive)
             if bodiless || isHEAD || bytes.isEmpty {
-                try transport.write(out)
+                try emit(out, transport)
             } else if bytes.count <= 16 * 1024 {
                 out.append(contentsOf: bytes)
-                try transport.write(out)
+                try emit(out, transport)
             } else {
-                try transport.write(out)
+                try emit(out, transport)
+                flushCork()
                 var offset = 0
                 while offset < bytes.count {
                     try await waitForWritable()
                     let end = min(bytes.count, offset + 64 * 1024)
                     try transport.write(bytes[offset..<end])
+                    notePeak(transport)
                     offset = end
                 }
             }
@@ -372,7 +389,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             if length == nil && !chunked && !bodiless && !isHEAD { exchange.keepAlive = false }
             writeHead(response.head, version: exchange.head.version, length: bodiless ? nil : length,
                       chunked: chunked, keepAlive: exchange.keepAlive)
-            try transport.write(out)
+            try emit(out, transport)
             if bodiless || isHEAD { return }
             let writer = HTTPResponseBodyWriter(connection: self, chunked: chunked, length: length)
             try await write(writer)
@@ -381,7 +398,36 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
                 throw HTTPResponseLengthError(announced: length, written: length - remaining)
             }
             guard let transport = self.transport, !closed else { throw StreamClosedError() }
-            if chunked { try transport.write("0\r\n\r\n") }
+            if chunked { try emit([48, 13, 10, 13, 10], transport) }
+        }
+    }
+
+    /// Writes `bytes`, or — while the parse loop runs, i.e. while pipelined requests are answered at
+    /// once — gathers them (up to 64 KiB) to be written in one go when it ends: one `write` for a batch
+    /// of pipelined responses instead of one each. Order is kept: what is gathered goes out before any
+    /// direct write.
+    private func emit(_ bytes: UnsafeRawBufferPointer, _ transport: StreamTransport) throws {
+        if inParseLoop && corked.count + bytes.count <= 64 * 1024 {
+            corked.append(contentsOf: bytes)
+            return
+        }
+        flushCork()
+        try transport.write(bytes)
+    }
+
+    private func emit(_ bytes: [UInt8], _ transport: StreamTransport) throws {
+        try bytes.withUnsafeBytes { try emit($0, transport) }
+    }
+
+    private func flushCork() {
+        guard !corked.isEmpty else { return }
+        defer { corked.removeAll(keepingCapacity: true) }
+        guard let transport, !closed else { return }
+        do {
+            try transport.write(corked)
+        } catch {
+            closed = true  // the peer is gone: nothing more to answer
+            transport.abort()
         }
     }
 
@@ -400,7 +446,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             if name == .date { hasDate = true }
             out.append(contentsOf: name.rawName.utf8)
             out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: field.value.utf8)
+            field.withUnsafeBytesOfValue { out.append(contentsOf: $0) }
             out.append(contentsOf: "\r\n".utf8)
         }
         if !hasDate {
@@ -460,10 +506,20 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             frame.reserveCapacity(frame.count + bytes.count + 2)
             frame.append(contentsOf: bytes)
             frame.append(contentsOf: [13, 10])
-            try transport.write(frame)
+            try emit(frame, transport)
         } else {
-            try transport.write(bytes)
+            try emit(bytes, transport)
         }
+        notePeak(transport)
+    }
+
+    /// The most bytes the transport's write buffer held right after a body write (tests: the bound
+    /// back-pressure keeps).
+    private(set) var peakWriteBuffer = 0
+
+    private func notePeak(_ transport: StreamTransport) {
+        let size = transport.writeBufferSize
+        if size > peakWriteBuffer { peakWriteBuffer = size }
     }
 
     /// Waits while the transport's write buffer is above its high-water mark.
@@ -507,8 +563,13 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             if readingPaused {
                 next = min(next, body.seconds)  // the handler is slow, not the client
             } else if now - lastByteAt >= body.seconds {
+                // The handler's read throws; it answers (408 if it lets the error through), then the
+                // connection closes. Nothing more is read.
                 exchange.body.fail(HTTPBodyTimeoutError())
-                return closeConnection()
+                exchange.keepAlive = false
+                if exchange.responseComplete { return closeConnection() }
+                readingStopped = true
+                return updateReading()
             } else {
                 next = min(next, lastByteAt + body.seconds - now)
             }

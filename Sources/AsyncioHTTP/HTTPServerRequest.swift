@@ -12,6 +12,9 @@ public struct HTTPServerRequest: Sendable {
     /// The body, read as it arrives (an `AsyncSequence` of byte chunks; empty for a request without one).
     public var body: HTTPRequestBody
 
+    /// The connection it came on (tests).
+    var connection: HTTPServerConnection?
+
     /// The method (shortcut for `head.method`).
     public var method: HTTPRequest.Method { head.method }
     /// The request target: path and query, as sent (shortcut for `head.path`).
@@ -52,10 +55,11 @@ public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {
     private(set) var isAbandoned = false
     /// Bytes received in all.
     private(set) var receivedBytes = 0
-    /// Called when the handler first asks for a byte (the connection sends `100 Continue`).
-    var onFirstRead: (() -> Void)?
-    /// Called when the buffer drains below the mark (the connection resumes reading).
-    var onDrained: (() -> Void)?
+    /// The connection, told when the handler first asks for a byte (it sends `100 Continue` if the
+    /// client expects one) and when the buffer drains (it resumes reading); nil once the exchange is over
+    /// (a strong reference, no closure and no weak reference per request: the connection clears it).
+    var connection: HTTPServerConnection?
+    private var firstRead = true
     let highWaterMark: Int
 
     init(loop: EventLoop, complete: Bool, highWaterMark: Int) {
@@ -107,18 +111,18 @@ public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {
             if let chunk = chunks.popFirst() {
                 let wasFull = isFull
                 bufferedBytes -= chunk.count
-                if wasFull && !isFull || bufferedBytes <= highWaterMark / 2 { onDrained?() }
+                if wasFull && !isFull || bufferedBytes <= highWaterMark / 2 { connection?.bodyDrained() }
                 return chunk
             }
             if let error { throw error }
             if isComplete || isAbandoned { return nil }
-            if let onFirstRead {
-                self.onFirstRead = nil
-                onFirstRead()
+            if firstRead {
+                firstRead = false
+                connection?.bodyFirstRead()
             }
             let waiter = Future<Void>(loop: loop)
             self.waiter = waiter
-            onDrained?()
+            connection?.bodyDrained()
             try await waiter.value
         }
     }
@@ -151,8 +155,9 @@ public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {
     }
 }
 
-/// A request body stopped arriving: no byte for the server's ``HTTPServerConfiguration/bodyTimeout``
-/// while the handler waited for it. The connection is closed.
+/// A request body stopped arriving: no byte for the server's ``HTTPServerConfiguration/bodyTimeout``.
+/// The connection reads no more; a handler that lets this error through answers 408, and the connection
+/// closes after the response.
 public struct HTTPBodyTimeoutError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The error.
     public init() {}

@@ -246,6 +246,29 @@ struct HTTPClientScriptedServerTests {
         }
     }
 
+    @Test func anEarlyAnswerToAStreamedBodyIsTheResponse() async throws {
+        try await withClientLoop { loop in
+            let done = Event()
+            let server = try ScriptedServer(loop: loop) { _, reader, writer in
+                guard try await readScriptedRequest(reader) != nil else { return }
+                // Refuses the upload at once and reads none of it (the client must stop sending, not
+                // wait for room in a socket nobody reads).
+                try writer.write(scriptedResponse("413 Content Too Large", "too large", fields: ["Connection: close"]))
+                try await done.wait()
+            }
+            let client = try HTTPClient()
+            let response = try await client.post(server.base + "/upload", body: .stream { writer in
+                for _ in 0..<10_000 { try await writer.write([UInt8](repeating: 1, count: 64 * 1024)) }
+            })
+            #expect(response.status.code == 413)
+            #expect(try await response.body.text(upTo: 100) == "too large")
+            try await yieldUntil { client.openConnectionCount == 0 }
+            client.shutdown()
+            done.set()
+            try await server.close()
+        }
+    }
+
     @Test func shutdownFailsLaterRequests() async throws {
         try await withClientLoop { loop in
             let server = try ScriptedServer(loop: loop) { _, reader, writer in

@@ -181,6 +181,12 @@ struct ParserCase: CustomStringConvertible {
     }
 }
 
+/// `chunks` parsed without `finish()` (the garbage test's comparison with the whole input).
+func finishFree(_ chunks: [[UInt8]], mode: HTTPParser.Mode, limits: HTTPParser.Limits) -> ParseOutcome {
+    var parser = HTTPParser(mode, limits: limits)
+    return parse(chunks, with: &parser, finish: false)
+}
+
 extension String {
     var trimmingSpaces: String {
         var scalars = Substring(self)
@@ -259,6 +265,12 @@ struct HTTPParserPropertyTests {
             // more than two events per byte would be a loop.
             #expect(outcome.events <= 2 * total + 2, "\(chunks)")
             #expect(parser.bufferedByteCount <= limits.maxHeaderBytes)
+            // The cuts do not matter: given whole, the same messages, and an error if and only if cut.
+            var whole = HTTPParser(mode, limits: limits)
+            let wholeOutcome = parse([chunks.flatMap { $0 }], with: &whole, finish: false)
+            let cutOutcome = finishFree(chunks, mode: mode, limits: limits)
+            #expect(wholeOutcome.messages == cutOutcome.messages, "\(chunks)")
+            #expect((wholeOutcome.error == nil) == (cutOutcome.error == nil), "\(chunks)")
             if outcome.error != nil {
                 let again = parse([Array("GET / HTTP/1.1\r\nHost: h\r\n\r\n".utf8)], with: &parser)
                 #expect(again.error == outcome.error && again.messages.isEmpty)

@@ -2,12 +2,13 @@
 //   asyncio-bench WORKLOAD [--impl loop|default|nio] [--n N]
 //   asyncio-bench all [--impl ...]
 //   asyncio-bench echo-server --port P [--mode streams|protocol]
+//   asyncio-bench http-server --port P [--api http] [--loops N]
 //   asyncio-bench redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]
 //   asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]
 //   asyncio-bench conn-memory [--impl loop|nio|uvloop] [--api protocol|streams] [--n 5000] [--size 60000]
 //   asyncio-bench nio-echo-server --port P
 //   asyncio-bench pipelined [--api protocol|streams] [--connections 50] [--depth 16] [--n 1000000]
-//   asyncio-bench http-server --api protocol|streams --port P
+//   asyncio-bench http-style-server --api protocol|streams --port P   (the pipelined workload's server)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,12 +42,15 @@ switch args.first {
 case "echo-server":
     guard let port = option("--port").flatMap(Int.init) else { print("echo-server needs --port P"); exit(2) }
     try runEchoServer(port: port, mode: option("--mode") ?? "streams")
+case "http-server":
+    guard let port = option("--port").flatMap(Int.init) else { print("http-server needs --port P"); exit(2) }
+    try runHTTPServer(port: port, api: option("--api") ?? "http", loops: option("--loops").flatMap(Int.init) ?? 1)
 case "nio-echo-server":
     guard let port = option("--port").flatMap(Int.init) else { print("nio-echo-server needs --port P"); exit(2) }
     try runNIOEchoServer(port: port)
-case "http-server":
-    guard let port = option("--port").flatMap(Int.init) else { print("http-server needs --port P"); exit(2) }
-    try runHTTPServer(port: port, api: option("--api") ?? "protocol")
+case "http-style-server":
+    guard let port = option("--port").flatMap(Int.init) else { print("http-style-server needs --port P"); exit(2) }
+    try runHTTPStyleServer(port: port, api: option("--api") ?? "protocol")
 case "pipelined":
     try pipelined(api: option("--api") ?? "protocol", connections: option("--connections").flatMap(Int.init) ?? 50,
                   depth: option("--depth").flatMap(Int.init) ?? 16, n: customN ?? 1_000_000,
@@ -65,6 +69,7 @@ case let name? where workloads.contains(where: { $0.0 == name }):
     try workloads.first { $0.0 == name }!.1(impl, customN)
 default:
     print("usage: asyncio-bench WORKLOAD|all [--impl loop|default|nio] [--n N] | echo-server --port P [--mode streams|protocol]"
+        + " | http-server --port P [--api http] [--loops N]"
         + " | redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]")
     print("       asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]")
     print("       asyncio-bench pipelined [--api protocol|streams] [--connections C] [--depth D] [--n N]")

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 // pipelined (issue 19): HTTP-style requests pipelined on keep-alive connections, against a server
-// of either API in a child process (`asyncio-bench http-server --api protocol|streams --port P`).
+// of either API in a child process (`asyncio-bench http-style-server --api protocol|streams --port P`).
 //   asyncio-bench pipelined [--api protocol|streams] [--connections 50] [--depth 16] [--n 1000000]
 // The client (this process, on the protocol API) keeps `depth` requests in flight on each connection
 // and counts fixed-size responses; prints requests per second. Pin it (taskset): the child inherits.
@@ -16,8 +16,8 @@ let pipelinedResponse = Array("HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-
 private let headerEnd = Array("\r\n\r\n".utf8)
 
 /// The HTTP-style server: answers every request (bytes through an empty line) with a fixed response.
-func runHTTPServer(port: Int, api: String) throws {
-    guard api == "streams" || api == "protocol" else { throw BenchError("http-server --api \(api): use streams or protocol") }
+func runHTTPStyleServer(port: Int, api: String) throws {
+    guard api == "streams" || api == "protocol" else { throw BenchError("http-style-server --api \(api): use streams or protocol") }
     try run { () async throws -> Void in
         let loop = try EventLoop.running()
         let server: StreamServer
@@ -105,7 +105,7 @@ func pipelined(api: String, connections: Int, depth: Int, n: Int, serverPort: In
     if let serverPort { return try pipelinedClient(label: "loop-\(api)", port: serverPort, connections: connections, depth: depth, n: n) }
     let port = try freePort()
     var pid: pid_t = 0
-    let arguments = ["/proc/self/exe", "http-server", "--api", api, "--port", "\(port)"]
+    let arguments = ["/proc/self/exe", "http-style-server", "--api", api, "--port", "\(port)"]
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     guard posix_spawn(&pid, argv[0]!, nil, nil, &argv, environ) == 0 else { throw BenchError("posix_spawn failed") }
@@ -115,7 +115,7 @@ func pipelined(api: String, connections: Int, depth: Int, n: Int, serverPort: In
         probe = connectBlocking(port: port)
         if probe < 0 { usleep(20_000) }
     }
-    guard probe >= 0 else { throw BenchError("the http-server did not start") }
+    guard probe >= 0 else { throw BenchError("the http-style-server did not start") }
     close(probe)
     try pipelinedClient(label: "loop-\(api)", port: port, connections: connections, depth: depth, n: n)
 }

@@ -1,0 +1,1 @@
+../../../Sources/AsyncioHTTP/HTTPParser.swift
