@@ -1,14 +1,10 @@
 /// The bytes of a command argument: what ``RedisConnection`` writes as one RESP bulk string.
 protocol RESPArgument {
-    /// How many bytes ``withRESPBytes(_:)`` passes (without producing them: O(1) for native strings).
-    var respByteCount: Int { get }
     /// The bytes, appended to a command by `appendRESPCommand`.
     func withRESPBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R
 }
 
 extension String: RESPArgument {
-    var respByteCount: Int { utf8.count }
-
     func withRESPBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
         return try Array(utf8).withUnsafeBufferPointer(body)
@@ -16,8 +12,6 @@ extension String: RESPArgument {
 }
 
 extension Array: RESPArgument where Element == UInt8 {
-    var respByteCount: Int { count }
-
     func withRESPBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try withUnsafeBufferPointer(body)
     }
@@ -26,43 +20,38 @@ extension Array: RESPArgument where Element == UInt8 {
 extension Array where Element == UInt8 {
     /// Appends `arguments` as a RESP command: an array of bulk strings (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`).
     ///
-    /// A command of up to `RESPEncoding.scratchLimit` bytes (the usual case) is encoded into a
-    /// stack buffer and appended in one step: the array's uniqueness and capacity are checked once,
-    /// not once per byte. (Appending piece by piece cost about 1,000 instructions per `GET key`, a
-    /// third of the client's instructions in `asyncio-bench redis`.) A longer one is appended piece by
-    /// piece, which is no cost next to copying its bytes.
+    /// A command that fits in `RESPEncoding.scratchLimit` bytes (the usual case) is encoded into a
+    /// stack buffer in one pass and appended in one step: the array's uniqueness and capacity are
+    /// checked once, not once per byte. (Appending piece by piece cost about 1,000 instructions per
+    /// `GET key`, a third of the client's instructions in `asyncio-bench redis`.) A longer one is
+    /// appended piece by piece, which is no cost next to copying its bytes.
     mutating func appendRESPCommand<Argument: RESPArgument>(_ arguments: [Argument]) {
-        var length = 3 + RESPEncoding.decimalLength(arguments.count)
-        for argument in arguments {
-            let count = argument.respByteCount
-            length += 5 + RESPEncoding.decimalLength(count) + count
-        }
-        guard length <= RESPEncoding.scratchLimit else {
-            appendRESPCommandPiecewise(arguments)
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { scratch in
+        let encoded = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: RESPEncoding.scratchLimit) { scratch -> Bool in
+            // Every header takes at most 23 bytes: a type byte, 20 digits, CRLF.
             var at = RESPEncoding.header(UInt8(ascii: "*"), arguments.count, into: scratch, at: 0)
             for argument in arguments {
-                argument.withRESPBytes { bytes in
+                let fits = argument.withRESPBytes { bytes -> Bool in
+                    guard scratch.count - at >= 23 + bytes.count + 2 else { return false }
                     at = RESPEncoding.header(UInt8(ascii: "$"), bytes.count, into: scratch, at: at)
                     if let source = bytes.baseAddress, bytes.count > 0 {
-                        (scratch.baseAddress! + at).update(from: source, count: bytes.count)
+                        (scratch.baseAddress! + at).initialize(from: source, count: bytes.count)
                     }
                     at += bytes.count
                     scratch[at] = 13
                     scratch[at + 1] = 10
                     at += 2
+                    return true
                 }
+                guard fits else { return false }
             }
-            assert(at == length, "appendRESPCommand: respByteCount disagrees with withRESPBytes")
-            append(contentsOf: UnsafeBufferPointer(start: scratch.baseAddress, count: length))
+            append(contentsOf: UnsafeBufferPointer(start: scratch.baseAddress, count: at))
+            return true
         }
+        if !encoded { appendRESPCommandPiecewise(arguments) }
     }
 
     /// `appendRESPCommand(_:)` one piece at a time, for long commands.
     private mutating func appendRESPCommandPiecewise<Argument: RESPArgument>(_ arguments: [Argument]) {
-        reserveCapacity(count + arguments.count * 16)
         append(UInt8(ascii: "*"))
         appendDecimal(arguments.count)
         appendCRLF()
@@ -105,8 +94,8 @@ extension Array where Element == UInt8 {
 
 /// Helpers of `appendRESPCommand`.
 enum RESPEncoding {
-    /// The longest command encoded in a stack buffer and appended at once.
-    static let scratchLimit = 1024
+    /// The stack buffer of `appendRESPCommand`: the longest command encoded there and appended at once.
+    static var scratchLimit: Int { 1024 }
 
     /// How many decimal digits a non-negative `value` has.
     @inline(__always)
