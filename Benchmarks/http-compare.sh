@@ -94,7 +94,11 @@ head -c 1024 /dev/urandom > "$BODY"
 check_server() {
   local port=$1 url="http://127.0.0.1:$1" got
   got=$(curl -sS --max-time 5 -w '\n%{http_code}' "$url/") || { echo "GET / failed"; return 1; }
-  [ "$got" = $'Hello, World!\n200' ] || { echo "GET / answered: $got"; return 1; }
+  [ "$got" = $'Hello, World!\n200' ] || {
+    local status=${got##*$'\n'} body=${got%$'\n'*}
+    echo "GET / answered status $status with ${#body} bytes, not 200 'Hello, World!': $(head -c 80 <<<"$body" | tr '\r\n' '  ')..."
+    return 1
+  }
   got=$(curl -sS --max-time 5 -o "$ECHOED" -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
     --data-binary "@$BODY" "$url/echo") || { echo "POST /echo failed"; return 1; }
   [ "$got" = 200 ] || { echo "POST /echo answered status $got"; return 1; }
@@ -105,22 +109,32 @@ port, depth = int(sys.argv[1]), int(sys.argv[2])
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
 reqs = [b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%d" % (len(str(i)), i) for i in range(depth - 1)]
 s.sendall(b"".join(reqs) + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-bodies = []
-while data:
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = next(int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:"))
-    if not head.startswith(b"HTTP/1.1 200"):
-        sys.exit("pipelined: a response was %r" % head.split(b"\r\n")[0])
-    bodies.append(rest[:length]); data = rest[length:]
 want = [str(i).encode() for i in range(depth - 1)] + [b"Hello, World!"]
+data, bodies = b"", []
+def take():  # moves the complete responses from data to bodies
+    global data
+    while b"\r\n\r\n" in data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            sys.exit("pipelined batch: response %d was %r" % (len(bodies) + 1, head.split(b"\r\n")[0]))
+        lengths = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
+        if not lengths:
+            sys.exit("pipelined batch: response %d has no Content-Length" % (len(bodies) + 1))
+        if len(rest) < lengths[0]:
+            return
+        bodies.append(rest[:lengths[0]])
+        data = rest[lengths[0]:]
+try:
+    while len(bodies) < depth:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        take()
+except socket.timeout:
+    sys.exit("pipelined batch of %d (POST /echo x%d, GET /): %d responses within 5 s" % (depth, depth - 1, len(bodies)))
 if bodies != want:
-    sys.exit("pipelined batch of %d: got %r" % (depth, bodies))
+    sys.exit("pipelined batch of %d: bodies %r, want %r" % (depth, bodies[:4] + [b"..."], want[:4] + [b"..."]))
 PYEOF
 }
 
