@@ -202,7 +202,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         guard status == 0 else {
             uvLoop.deallocate(); wakeupHandle.deallocate(); pollTimer.deallocate()
             isClosed = true
-            throw EventLoopError.uv(status, "uv_loop_init")
+            throw IOError("uv_loop_init", "", status: status)
         }
         // The loop's own two handles: on failure nothing was initialised that needs closing but the
         // loop itself (a handle whose init failed is never closed).
@@ -218,7 +218,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             uv_loop_close(uvLoop)
             uvLoop.deallocate(); wakeupHandle.deallocate(); pollTimer.deallocate()
             isClosed = true
-            throw EventLoopError.uv(handleStatus, "uv_async_init/uv_timer_init")
+            throw IOError("uv_async_init/uv_timer_init", "", status: handleStatus)
         }
         uvLoop.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         EventLoop.ignoreBrokenPipeSignal
