@@ -1,4 +1,4 @@
-@_spi(AsyncioTesting) import Asyncio
+import Asyncio
 
 /// An event loop on a virtual clock, for unit tests of timing-dependent async code: asyncio's test
 /// loop, Trio's `MockClock(autojump_threshold=0)`, SwiftNIO's `NIOAsyncTestingEventLoop`.

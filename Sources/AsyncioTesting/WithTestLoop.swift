@@ -1,4 +1,4 @@
-@_spi(AsyncioTesting) import Asyncio
+import Asyncio
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -172,3 +172,18 @@ final class WeakReference: @unchecked Sendable {
     weak var object: AnyObject?
     init(_ object: AnyObject) { self.object = object }
 }
+
+/// Issue 17: the test hooks are `package` (visible to this package's own targets, not to users), and
+/// a virtual-time loop is reached through `TestLoop`; `EventLoop(inboxCapacity:)` is real time.
+@Suite("Package access to the test hooks")
+struct PackageAccessTests {
+    @Test func eventLoopIsRealTimeAndTestLoopIsVirtual() throws {
+        let real = try EventLoop()
+        defer { try? real.close() }
+        #expect(!real.isVirtualTime)  // a `package` member, visible to the package's own test target
+        let test = try TestLoop()
+        #expect(test.loop.isVirtualTime)
+        try test.advance(by: .seconds(5))
+        #expect(test.loop.virtualNanoseconds == 5_000_000_000)
+    }
+}

@@ -1,4 +1,4 @@
-@_spi(AsyncioTesting) @testable import Asyncio
+@testable import Asyncio
 import Logging
 #if canImport(Glibc)
 import Glibc

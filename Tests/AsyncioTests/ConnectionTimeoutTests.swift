@@ -25,7 +25,7 @@ struct ConnectionTimeoutTests {
             #expect(service.writers.allSatisfy { !$0.isClosing })
             try test.advance(by: .nanoseconds(1))
             #expect(service.writers.allSatisfy { $0.isClosing })
-            #expect(try test.run { await client.end() } == "eof")
+            #expect(try test.run { await client.end() } == .eof)
             #expect(test.now == .seconds(90))
             #expect(service.ended == ["returned"])   // the handler read the end of the stream
             try test.assertNoReportedErrors()
@@ -50,7 +50,7 @@ struct ConnectionTimeoutTests {
             #expect(service.ended.isEmpty)
             try test.advance(by: .nanoseconds(1))
             #expect(service.ended == ["ConnectionTimeoutError(read)"])
-            #expect(try test.run { await client.end() } == "eof")
+            #expect(try test.run { await client.end() } == .eof)
             try test.assertNoReportedErrors()
         }
     }
@@ -73,7 +73,7 @@ struct ConnectionTimeoutTests {
             try test.advance(by: .seconds(5) - .nanoseconds(1))
             #expect(log.lost.isEmpty)
             try test.advance(by: .nanoseconds(1))
-            #expect(try test.run { await client.end() } == "eof")
+            #expect(try test.run { await client.end() } == .eof)
             #expect(log.lost == ["ConnectionTimeoutError(read)"])
             #expect(log.timeoutsSeen == [ConnectionTimeouts(read: .seconds(60))])
             #expect(server.connectionCount == 0)
@@ -147,7 +147,7 @@ struct ConnectionTimeoutTests {
                 #expect(try test.run { try await client.ask("at \(second)") } == "done at \(second)\n")
             }
             try test.advance(by: .seconds(30))
-            #expect(try test.run { await client.end() } == "eof")
+            #expect(try test.run { await client.end() } == .eof)
             let fired = test.trace.filter { $0.what == "timer" }.count
             #expect(fired <= 13, "\(fired) timer events")
             #expect(test.now == .seconds(130))
@@ -179,7 +179,7 @@ struct ConnectionTimeoutTests {
             #expect(!transport.isClosing)
             try test.advance(by: .nanoseconds(1))
             #expect(transport.isClosing)
-            #expect(try test.run { try await reading.value } == "eof")
+            #expect(try test.run { try await reading.value } == .eof)
             #expect(test.now == .seconds(65))
         }
     }

@@ -73,28 +73,28 @@ struct FileTests {
     }
 
     @Test func errorsCarryThePathAndTheErrnoName() async throws {
-        let (missing, notEmpty, closed) = try await onLoopThread { loop -> (IOError?, String, String) in
+        let (missing, notEmpty, closed) = try await onLoopThread { loop -> (IOError?, IOError.Code?, IOError.Code?) in
             try withTemporaryDirectory { dir in
-                try loop.runUntilComplete { () async throws -> (IOError?, String, String) in
+                try loop.runUntilComplete { () async throws -> (IOError?, IOError.Code?, IOError.Code?) in
                     var missing: IOError?
                     do { _ = try await AsyncFile.open("\(dir)/missing.txt") } catch let error as IOError { missing = error }
                     try await loop.makeDirectory("\(dir)/full")
                     try await withFile("\(dir)/full/x", mode: "w") { _ in }
-                    var notEmpty = ""
+                    var notEmpty: IOError.Code?
                     do { try await loop.removeDirectory("\(dir)/full") } catch let error as IOError { notEmpty = error.code }
                     let file = try await AsyncFile.open("\(dir)/full/x")
                     try await file.close()
                     try await file.close()  // harmless
-                    var closed = ""
+                    var closed: IOError.Code?
                     do { _ = try await file.read(1) } catch let error as IOError { closed = error.code }
                     return (missing, notEmpty, closed)
                 }
             }
         }
-        #expect(missing?.code == "ENOENT")
+        #expect(missing?.code == .ENOENT)
         #expect(missing?.operation == "open")
         #expect(missing?.target.hasSuffix("/missing.txt") == true)
-        #expect(notEmpty == "ENOTEMPTY")
-        #expect(closed == "EBADF")
+        #expect(notEmpty == .ENOTEMPTY)
+        #expect(closed == .EBADF)
     }
 }

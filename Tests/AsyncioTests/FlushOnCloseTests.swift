@@ -102,8 +102,8 @@ struct FlushOnCloseTests {
     /// A close that is still flushing cannot flush to a peer that reset the connection: the write
     /// error ends the close and is reported — `waitClosed()` throws it — instead of vanishing.
     @Test func aWriteErrorDuringTheFlushIsReported() async throws {
-        let (error, lost) = try await onLoopThread { loop -> (String, String) in
-            try loop.runUntilComplete { () async throws -> (String, String) in
+        let (error, lost) = try await onLoopThread { loop -> (IOError?, IOError.Code?) in
+            try loop.runUntilComplete { () async throws -> (IOError?, IOError.Code?) in
                 let peerReady = Event()
                 let peerProbe = Box<LifecycleProbe?>(nil)
                 let server = try loop.createServer(port: 0) {
@@ -125,15 +125,16 @@ struct FlushOnCloseTests {
                 #expect(!waiting.isDone)               // still flushing
                 // The peer resets the connection (SO_LINGER 0 close) while the writer flushes.
                 peer.abort()
-                var error = "none"
-                do { try await waiting.value } catch let failure as IOError { error = "\(failure.operation) \(failure.code)" }
+                var error: IOError?
+                do { try await waiting.value } catch let failure as IOError { error = failure }
                 server.close()
                 try await server.waitClosed()
-                return (error, (probe.lostError as? IOError)?.code ?? "nil")
+                return (error, (probe.lostError as? IOError)?.code)
             }
         }
-        #expect(error == "write ECONNRESET" || error == "write EPIPE")
-        #expect(lost == "ECONNRESET" || lost == "EPIPE")
+        #expect(error?.operation == "write")
+        #expect(error?.code == .ECONNRESET || error?.code == .EPIPE)
+        #expect(lost == .ECONNRESET || lost == .EPIPE)
     }
 }
 

@@ -114,7 +114,7 @@ struct GroupServerTests {
             }
         }
         #expect(error?.operation == "adopt")
-        #expect(error?.code == "EINVAL")
+        #expect(error?.code == .EINVAL)
         #expect(fcntl(fd, F_GETFD) != -1)
     }
 

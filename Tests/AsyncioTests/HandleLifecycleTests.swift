@@ -271,7 +271,7 @@ func expectEMFILE(_ what: String, operation: String, _ body: () async throws -> 
         try await body()
         childRequire(false, "\(what) succeeded without descriptors")
     } catch let error as IOError {
-        childRequire(error.code == "EMFILE" && error.operation == operation, "\(what): \(error), expected \(operation) EMFILE")
+        childRequire(error.code == .EMFILE && error.operation == operation, "\(what): \(error), expected \(operation) EMFILE")
     } catch {
         childRequire(false, "\(what): \(error)")
     }

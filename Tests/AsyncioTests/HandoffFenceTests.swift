@@ -1,4 +1,4 @@
-@_spi(AsyncioTesting) @testable import Asyncio
+@testable import Asyncio
 import Synchronization
 import Testing
 #if canImport(Glibc)

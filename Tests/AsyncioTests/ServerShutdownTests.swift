@@ -34,12 +34,12 @@ struct ServerShutdownTests {
                 return test.now - start
             }
             #expect(took == .zero)
-            let ends = try test.run { () async -> [String] in
-                var ends: [String] = []
+            let ends = try test.run { () async -> [LineClient.End] in
+                var ends: [LineClient.End] = []
                 for client in clients { ends.append(await client.end()) }
                 return ends
             }
-            #expect(ends == ["eof", "eof", "eof"])
+            #expect(ends == [.eof, .eof, .eof])
             #expect(try serving.result() == .seconds(7))
             #expect(service.ended == ["returned", "returned", "returned"])
             #expect(server.connectionCount == 0)
@@ -65,10 +65,10 @@ struct ServerShutdownTests {
             }
             let shutdown = try loop.createTask { await server.shutdown(gracePeriod: .seconds(10)); return test.now }
             try test.runUntilIdle()
-            #expect(try test.run { await idle.end() } == "eof")  // closed at once
+            #expect(try test.run { await idle.end() } == .eof)  // closed at once
             #expect(!shutdown.isDone)
             try test.advance(by: .seconds(5))                     // the work ends, the answer goes out
-            #expect(try test.run { await busy.end() } == "data: done slow 5\n")
+            #expect(try test.run { await busy.end() } == .data("done slow 5\n"))
             #expect(try test.run { try await shutdown.value } == .seconds(5))
             #expect(try test.run { try await serving.value } == .seconds(5))
             #expect(service.ended == ["returned", "returned"])
@@ -97,7 +97,7 @@ struct ServerShutdownTests {
             try test.advance(by: .nanoseconds(1))
             #expect(try test.run { try await shutdown.value } == .seconds(10))
             #expect(try test.run { try await serving.value } == .seconds(10))
-            #expect(try test.run { await slow.end() } == "ECONNRESET")
+            #expect(try test.run { await slow.end() } == .error(.ECONNRESET))
             #expect(service.ended.count == 1 && service.ended[0].contains("Cancelled"), "\(service.ended)")
             try test.assertNoReportedErrors()
         }
@@ -122,12 +122,12 @@ struct ServerShutdownTests {
             }
             let shutdown = try loop.createTask { await server.shutdown(gracePeriod: .seconds(10)); return test.now }
             try test.runUntilIdle()
-            #expect(try test.run { await answered.end() } == "eof")
+            #expect(try test.run { await answered.end() } == .eof)
             try test.advance(by: .seconds(3))
-            #expect(try test.run { await later.end() } == "data: answer later 3\n")
+            #expect(try test.run { await later.end() } == .data("answer later 3\n"))
             #expect(!shutdown.isDone)
             try test.advance(by: .seconds(7))
-            #expect(try test.run { await partial.end() } == "ECONNRESET")
+            #expect(try test.run { await partial.end() } == .error(.ECONNRESET))
             #expect(try test.run { try await shutdown.value } == .seconds(10))
             #expect(log.lost.sorted() == ["nil", "nil", "nil"])  // abort is our doing, not a connection error
             try test.assertNoReportedErrors()
@@ -151,7 +151,7 @@ struct ServerShutdownTests {
             let shutdown = try loop.createTask { await server.shutdown(gracePeriod: .seconds(10)); return test.now }
             try test.runUntilIdle()
             try test.advance(by: .seconds(2))
-            #expect(try test.run { await client.end() } == (overridesIsIdle ? "data: body\n" : "eof"))
+            #expect(try test.run { await client.end() } == (overridesIsIdle ? .data("body\n") : .eof))
             #expect(try test.run { try await shutdown.value } == (overridesIsIdle ? .seconds(2) : .zero))
         }
     }
@@ -169,7 +169,7 @@ struct ServerShutdownTests {
                 return client
             }
             server.closeClients()
-            #expect(try test.run { await first.end() } == "eof")
+            #expect(try test.run { await first.end() } == .eof)
             #expect(!server.isClosed)
             let second = try test.run { () async throws -> LineClient in
                 let client = try await LineClient.connect(loop, to: server)   // still listening
@@ -178,7 +178,7 @@ struct ServerShutdownTests {
                 return client
             }
             server.abortClients()
-            #expect(try test.run { await second.end() } == "ECONNRESET")
+            #expect(try test.run { await second.end() } == .error(.ECONNRESET))
             server.close()
             try test.run { try await server.waitClosed() }
             #expect(service.ended.count == 2 && service.ended[0] == "returned" && service.ended[1].contains("Cancelled"),

@@ -76,15 +76,31 @@ struct LineClient: @unchecked Sendable {
         return text(try await reader.readLine())
     }
 
-    /// How the connection ends: "eof", or the error's code (`ECONNRESET`).
-    nonisolated(nonsending) func end() async -> String {
+    /// How a connection ended, as ``end()`` saw it.
+    enum End: Equatable, CustomStringConvertible {
+        case eof
+        case data(String)
+        case error(IOError.Code)
+        case other(String)
+        var description: String {
+            switch self {
+            case .eof: return "eof"
+            case .data(let text): return "data: \(text)"
+            case .error(let code): return "\(code)"
+            case .other(let text): return text
+            }
+        }
+    }
+
+    /// How the connection ends: at EOF, with data, or with an error's code (`.error(.ECONNRESET)`).
+    nonisolated(nonsending) func end() async -> End {
         do {
             let rest = try await reader.read()
-            return rest.isEmpty ? "eof" : "data: \(text(rest))"
+            return rest.isEmpty ? .eof : .data(text(rest))
         } catch let error as IOError {
-            return error.code
+            return .error(error.code)
         } catch {
-            return "\(error)"
+            return .other("\(error)")
         }
     }
 }

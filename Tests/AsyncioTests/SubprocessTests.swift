@@ -41,11 +41,11 @@ struct SubprocessTests {
     }
 
     @Test func aMissingProgramThrowsAndLeaksNoHandle() async throws {
-        let (code, operation) = try await onLoopThread { loop -> (String, String) in
-            let result = try loop.runUntilComplete { () async throws -> (String, String) in
+        let (code, operation) = try await onLoopThread { loop -> (IOError.Code?, String) in
+            let result = try loop.runUntilComplete { () async throws -> (IOError.Code?, String) in
                 do {
                     _ = try await loop.createSubprocessExec("/nonexistent/program", stdout: .pipe, stderr: .pipe)
-                    return ("spawned", "")
+                    return (nil, "spawned")
                 } catch let error as IOError {
                     return (error.code, error.description)
                 }
@@ -54,27 +54,27 @@ struct SubprocessTests {
             #expect(!loop.dump().contains("process") && !loop.dump().contains("pipe"), "\(loop.dump())")
             return result
         }
-        #expect(code == "ENOENT")
+        #expect(code == .ENOENT)
         #expect(operation.hasPrefix("spawn /nonexistent/program: ENOENT"))
     }
 
     @Test func aChildKilledBySignalHasANegativeReturnCode() async throws {
-        let (terminated, killed, lateSignal) = try await onLoopThread { loop -> (Int32, Int32, String) in
-            try loop.runUntilComplete { () async throws -> (Int32, Int32, String) in
+        let (terminated, killed, lateSignal) = try await onLoopThread { loop -> (Int32, Int32, IOError.Code?) in
+            try loop.runUntilComplete { () async throws -> (Int32, Int32, IOError.Code?) in
                 let first = try await loop.createSubprocessExec("sleep", ["10"])
                 try first.terminate()
                 let terminated = try await first.wait()
                 let second = try await loop.createSubprocessExec("sleep", ["10"])
                 try second.kill()
                 let killed = try await second.wait()
-                var lateSignal = ""
+                var lateSignal: IOError.Code?
                 do { try second.terminate() } catch let error as IOError { lateSignal = error.code }
                 return (terminated, killed, lateSignal)
             }
         }
         #expect(terminated == -SIGTERM)
         #expect(killed == -SIGKILL)
-        #expect(lateSignal == "ESRCH")
+        #expect(lateSignal == .ESRCH)
     }
 
     @Test func cancellingAWaitLeavesTheChildRunningAndClosingTheLoopKillsIt() async throws {

@@ -1,4 +1,4 @@
-@_spi(AsyncioTesting) @testable import Asyncio
+@testable import Asyncio
 import Synchronization
 #if canImport(Glibc)
 import Glibc

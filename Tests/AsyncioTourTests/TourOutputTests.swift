@@ -1,4 +1,4 @@
-@_spi(AsyncioTesting) import Asyncio
+import Asyncio
 @testable import AsyncioTour
 import Foundation
 import Testing

@@ -29,7 +29,7 @@ extension EventLoop {
         do {
             _ = try await fileRequest("stat", path) { request, _ in uv_fs_stat(uvLoop, request, path, UVRequest.fileCallback) }
             return true
-        } catch let error as IOError where error.code == "ENOENT" {
+        } catch let error as IOError where error.code == .ENOENT {
             return false
         }
     }

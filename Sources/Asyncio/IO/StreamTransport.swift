@@ -436,9 +436,9 @@ public final class StreamTransport: UVHandleOwner, @unchecked Sendable {
     /// ``StreamProtocol/connectionLost(_:)``, and — unless it is the peer going away (`EPIPE`,
     /// `ECONNRESET`, `ECONNABORTED`), as asyncio does — the loop's exception handler.
     private func writeFailed(_ error: IOError) {
-        guard error.code != "ECANCELED", connectionError == nil else { return }
+        guard error.code != .ECANCELED, connectionError == nil else { return }
         connectionError = error
-        if closing && !["EPIPE", "ECONNRESET", "ECONNABORTED"].contains(error.code) {
+        if closing && ![IOError.Code.EPIPE, .ECONNRESET, .ECONNABORTED].contains(error.code) {
             loop.report(ExceptionContext(
                 message: "Fatal write error while flushing a closing transport", error: error, source: peerDescription))
         }

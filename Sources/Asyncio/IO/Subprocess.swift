@@ -184,7 +184,7 @@ public final class Subprocess: UVHandleOwner, LoopResource, @unchecked Sendable 
             do {
                 if let input { try stdin.write(input) }
                 try await stdin.drain()
-            } catch let error as IOError where error.code == "EPIPE" || error.code == "ECONNRESET" {
+            } catch let error as IOError where error.code == .EPIPE || error.code == .ECONNRESET {
                 // the child did not read all its input: asyncio ignores this too
             }
             stdin.transport.closeAfterFlush()

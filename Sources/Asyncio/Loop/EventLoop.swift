@@ -172,8 +172,9 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
     var log = Logger(label: "asyncio.loop")
 
-    /// Where a loop's time comes from.
-    public enum TimeSource: Sendable, Equatable {
+    /// Where a loop's time comes from. Package-only: users get virtual time through `AsyncioTesting`'s
+    /// `TestLoop` and `withTestLoop`.
+    package enum TimeSource: Sendable, Equatable {
         /// `CLOCK_MONOTONIC`: real time.
         case monotonic
         /// A virtual clock that starts at zero and moves only when the loop jumps it (`autoJump`
@@ -183,12 +184,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// The most callbacks other threads may have waiting for this loop, or `nil` (the default) for no
-    /// bound. See ``init(timeSource:inboxCapacity:)``. Safe from any thread.
+    /// bound. See ``init(inboxCapacity:)``. Safe from any thread.
     public let inboxCapacity: Int?
 
-    /// Creates a loop. It runs on the thread that later calls ``runForever()``.
+    /// Creates a loop on real time (`CLOCK_MONOTONIC`). It runs on the thread that later calls
+    /// ``runForever()``. (A loop on a virtual clock, for tests, is `AsyncioTesting`'s `TestLoop`.)
     /// - Parameters:
-    ///   - timeSource: real time (the default) or a virtual clock for tests.
     ///   - inboxCapacity: a bound with back-pressure for producers on other threads: while this many
     ///     items sent from other threads have not yet arrived in the loop's ready FIFO,
     ///     ``callSoonThreadsafe(_:)`` throws ``EventLoopError/inboxFull`` and
@@ -198,7 +199,12 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
     ///     counts toward the bound but is never refused. `nil` (the default): unbounded, and no call
     ///     ever waits.
     /// - Precondition: `inboxCapacity` is nil or at least 1.
-    public init(timeSource: TimeSource = .monotonic, inboxCapacity: Int? = nil) throws {
+    public convenience init(inboxCapacity: Int? = nil) throws {
+        try self.init(timeSource: .monotonic, inboxCapacity: inboxCapacity)
+    }
+
+    /// Creates a loop on `timeSource` (the package's own tests and `AsyncioTesting` use virtual time).
+    package init(timeSource: TimeSource, inboxCapacity: Int? = nil) throws {
         precondition(inboxCapacity.map { $0 >= 1 } ?? true, "inboxCapacity must be at least 1")
         self.timeSource = timeSource
         self.inboxCapacity = inboxCapacity
@@ -210,7 +216,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         guard status == 0 else {
             uvLoop.deallocate(); wakeupHandle.deallocate(); pollTimer.deallocate()
             isClosed = true
-            throw EventLoopError.uv(status, "uv_loop_init")
+            throw IOError("uv_loop_init", "", status: status)
         }
         // The loop's own two handles: on failure nothing was initialised that needs closing but the
         // loop itself (a handle whose init failed is never closed).
@@ -226,7 +232,7 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
             uv_loop_close(uvLoop)
             uvLoop.deallocate(); wakeupHandle.deallocate(); pollTimer.deallocate()
             isClosed = true
-            throw EventLoopError.uv(handleStatus, "uv_async_init/uv_timer_init")
+            throw IOError("uv_async_init/uv_timer_init", "", status: handleStatus)
         }
         uvLoop.pointee.data = Unmanaged.passUnretained(self).toOpaque()
         EventLoop.ignoreBrokenPipeSignal

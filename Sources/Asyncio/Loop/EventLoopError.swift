@@ -1,4 +1,5 @@
-/// Misuse of an ``EventLoop``: what asyncio reports as `RuntimeError`.
+/// Misuse of an ``EventLoop``: what asyncio reports as `RuntimeError`. (A system or libuv failure is an
+/// ``IOError``.)
 public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The loop was closed with ``EventLoop/close()``; it cannot schedule or run anything.
     case closed
@@ -14,8 +15,6 @@ public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable 
     /// ``EventLoop/inboxCapacity`` items waiting (use `EventLoop.callSoonThreadsafeWaitingForRoom(_:)`
     /// to wait for room instead).
     case inboxFull
-    /// libuv reported an error.
-    case uv(code: Int32, name: String, message: String, operation: String)
 
     public var description: String {
         switch self {
@@ -25,8 +24,6 @@ public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable 
         case .stoppedBeforeComplete: return "Event loop stopped before the work completed"
         case .noRunningLoop: return "No running event loop on this thread"
         case .inboxFull: return "The event loop's inbox is full"
-        case .uv(let code, let name, let message, let operation):
-            return "\(operation) failed: \(name) (\(code)): \(message)"
         }
     }
 }

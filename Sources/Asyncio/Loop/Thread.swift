@@ -34,15 +34,14 @@ func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) {
 /// resumed) that reports no acquire, and TSan then flags every object the thread built and the task
 /// uses as a data race (swiftlang/swift#57803). An atomic release/acquire pair compiled into this
 /// module is instrumented; on x86-64 it costs two plain moves.
-@_spi(AsyncioTesting)
-public final class HandoffFence: Sendable {
+package final class HandoffFence: Sendable {
     private let published = Atomic<Bool>(false)
 
-    public init() {}
+    package init() {}
 
     /// On the producing thread, after building the value, before resuming the continuation.
-    public func publish() { published.store(true, ordering: .releasing) }
+    package func publish() { published.store(true, ordering: .releasing) }
 
     /// In the awaiting task, right after the `await` returned.
-    public func receive() { _ = published.load(ordering: .acquiring) }
+    package func receive() { _ = published.load(ordering: .acquiring) }
 }

@@ -1,17 +1,9 @@
 import CLibUV
 
-extension EventLoopError {
-    /// Wraps a negative libuv status code, naming the operation that failed.
-    static func uv(_ code: Int32, _ operation: String) -> EventLoopError {
-        .uv(code: code, name: String(cString: uv_err_name(code)),
-            message: String(cString: uv_strerror(code)), operation: operation)
-    }
-}
-
-/// Throws ``EventLoopError/uv(code:name:message:operation:)`` when `status` is a libuv error.
+/// Throws an ``IOError`` (the operation, no target) when `status` is a libuv error.
 @inline(__always)
 func uvCheck(_ status: Int32, _ operation: @autoclosure () -> String) throws {
-    if status < 0 { throw EventLoopError.uv(status, operation()) }
+    if status < 0 { throw IOError(operation(), "", status: status) }
 }
 
 extension EventLoop {

@@ -1,8 +1,7 @@
 import CLibUV
 
 /// What ran, as seen by an observer of the loop (the testing library's trace).
-@_spi(AsyncioTesting)
-public enum LoopStep: Sendable, Equatable, CustomDebugStringConvertible {
+package enum LoopStep: Sendable, Equatable, CustomDebugStringConvertible {
     /// A callback scheduled with `callSoon` (or a future's done callback).
     case callback
     /// A callback scheduled with `callSoonThreadsafe`.
@@ -12,7 +11,7 @@ public enum LoopStep: Sendable, Equatable, CustomDebugStringConvertible {
     /// A step of a task; the name of the loop task it belongs to, or nil for a child task.
     case taskStep(String?)
 
-    public var debugDescription: String {
+    package var debugDescription: String {
         switch self {
         case .callback: return "a callback"
         case .threadsafeCallback: return "a thread-safe callback"
@@ -24,29 +23,27 @@ public enum LoopStep: Sendable, Equatable, CustomDebugStringConvertible {
 }
 
 /// Why a virtual-time loop cannot make progress.
-@_spi(AsyncioTesting)
-public struct LoopStall: Error, CustomStringConvertible, Sendable {
+package struct LoopStall: Error, CustomStringConvertible, Sendable {
     /// The explanation.
-    public var description: String
+    package var description: String
 }
 
-@_spi(AsyncioTesting)
 extension EventLoop {
     /// Whether the loop runs on a virtual clock.
-    public var isVirtualTime: Bool { timeSource != .monotonic }
+    package var isVirtualTime: Bool { timeSource != .monotonic }
 
     /// The virtual clock's reading in nanoseconds.
-    public var virtualNanoseconds: UInt64 { virtualNow }
+    package var virtualNanoseconds: UInt64 { virtualNow }
 
     /// Observes every ready item the loop runs, before it runs (nil: no observation, no cost).
-    public var stepObserver: ((LoopStep) -> Void)? {
+    package var stepObserver: ((LoopStep) -> Void)? {
         get { preconditionOnLoopThread("EventLoop.stepObserver"); return stepObserverStorage }
         set { preconditionOnLoopThread("EventLoop.stepObserver"); stepObserverStorage = newValue }
     }
 
     /// Runs every callback and task step due up to `deadline` (virtual nanoseconds), in deadline order,
     /// then sets the clock to `deadline`. Time moves only when nothing is ready.
-    public func advanceVirtualTime(to deadline: UInt64) throws {
+    package func advanceVirtualTime(to deadline: UInt64) throws {
         guard isVirtualTime else { throw LoopStall(description: "advance(by:) needs a virtual-time loop") }
         try checkUsable("advance")
         try enterRun()
@@ -56,14 +53,14 @@ extension EventLoop {
     }
 
     /// Runs iterations until nothing is ready, without moving time.
-    public func runUntilIdle() throws {
+    package func runUntilIdle() throws {
         try advanceVirtualTime(to: virtualNow)
     }
 
     /// Runs the loop until `isFinished` returns true. Throws ``LoopStall`` instead of blocking forever
     /// when nothing can make progress: nothing ready, no timer it may jump to, no libuv activity and no
     /// work pending on other threads.
-    public func runVirtual(until isFinished: () -> Bool) throws {
+    package func runVirtual(until isFinished: () -> Bool) throws {
         guard case .virtual(let autoJump) = timeSource else {
             throw LoopStall(description: "runVirtual needs a virtual-time loop")
         }
