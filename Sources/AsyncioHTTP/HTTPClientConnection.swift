@@ -75,7 +75,7 @@ final class HTTPClientConnection: StreamProtocol, @unchecked Sendable {
         } catch is TimeoutError {
             throw HTTPClientError(.connectTimeout, "could not connect to \(host):\(port) within \(configuration.connectTimeout!)")
         } catch let error as IOError {
-            if error.code == "ECONNREFUSED" {
+            if error.code == .ECONNREFUSED {
                 throw HTTPClientError(.connectionRefused, "connection to \(host):\(port) refused (\(error))")
             }
             throw HTTPClientError(.connectFailed, "could not connect to \(host):\(port): \(error)")

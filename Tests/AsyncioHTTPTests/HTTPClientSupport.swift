@@ -82,7 +82,7 @@ final class PythonHTTPServer: @unchecked Sendable {
                 let (_, writer) = try await loop.openConnection(host: "127.0.0.1", port: port)
                 writer.close()
                 return server
-            } catch let error as IOError where error.code == "ECONNREFUSED" {
+            } catch let error as IOError where error.code == .ECONNREFUSED {
                 attempts += 1
                 if attempts > 1000 {
                     try await server.stop()

@@ -19,7 +19,7 @@ struct AcceptErrorTests {
             let outcome = try await onLoopThread { loop -> (errors: Int, reports: [String], answers: [String], pausedOnce: Bool, later: String) in
                 let reports = Box<[String]>([])
                 loop.exceptionHandler = { _, context in
-                    reports.value.append("\(context.message): \((context.error as? IOError)?.code ?? "?")")
+                    reports.value.append("\(context.message): \((context.error as? IOError)?.code.name ?? "?")")
                 }
                 return try loop.runUntilComplete { () async throws -> (errors: Int, reports: [String], answers: [String], pausedOnce: Bool, later: String) in
                     let served = Box(0)

@@ -168,6 +168,21 @@ extension EventLoop {
         if !transportsToFlush.isEmpty { flushPendingWrites() }
     }
 
+    /// An empty array with capacity for a transport's batch (see ``outputBufferPool``).
+    @inline(__always)
+    func takeOutputBuffer() -> [UInt8] {
+        outputBufferPool.popLast() ?? []
+    }
+
+    /// Takes back a flushed batch's array (emptied); the pool keeps at most 64 arrays of at most
+    /// 64 KiB.
+    @inline(__always)
+    func returnOutputBuffer(_ buffer: [UInt8]) {
+        if outputBufferPool.count < 64 && buffer.capacity <= 64 * 1024 && buffer.capacity > 0 {
+            outputBufferPool.append(buffer)
+        }
+    }
+
     /// Hands every transport's batched writes to its socket (see ``StreamTransport/enqueue(_:)``).
     func flushPendingWrites() {
         swap(&transportsToFlush, &flushingTransports)
