@@ -98,10 +98,10 @@ struct HTTPClientPythonServerTests {
 
     @Test func connectionRefusedIsTyped() async throws {
         try await withClientLoop { _ in
-            let port = try freeTCPPort()
+            let refusing = try RefusingTCPPort()
             let client = try HTTPClient()
             defer { client.shutdown() }
-            #expect(await clientErrorKind { try await client.get("http://127.0.0.1:\(port)/") } == .connectionRefused)
+            #expect(await clientErrorKind { try await client.get("http://127.0.0.1:\(refusing.port)/") } == .connectionRefused)
             #expect(await clientErrorKind { try await client.get("https://127.0.0.1/") } == .invalidURL)
             #expect(await clientErrorKind { try await client.get("127.0.0.1/") } == .invalidURL)
             #expect(await clientErrorKind { try await client.get("http://127.0.0.1:99999/") } == .invalidURL)

@@ -25,25 +25,37 @@ func clientErrorKind<T>(_ body: () async throws -> T) async -> HTTPClientError.K
     }
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago: bound with port 0, read back, released.
-func freeTCPPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+/// A TCP port on 127.0.0.1 that refuses connections for as long as this value lives: a socket bound
+/// to it and never listening holds it, so no other test can take the port meanwhile (a port that was
+/// merely free when chosen could be). Connecting to it gets `ECONNREFUSED`.
+final class RefusingTCPPort {
+    let port: Int
+    private let fd: Int32
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
-    guard bound else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: address.sin_port))
+
+    deinit { close(fd) }
 }
 
-/// `python3 -m http.server` serving a temporary directory on 127.0.0.1 and a free port: started,
-/// awaited by polling a connect (no fixed sleep), stopped with SIGTERM and reaped.
+/// `python3 -m http.server` serving a temporary directory on 127.0.0.1 and a port it chose: started,
+/// ready once it printed that port (it listens before it prints), stopped with SIGTERM and reaped.
 final class PythonHTTPServer: @unchecked Sendable {
     let process: Subprocess
     let port: Int
@@ -65,32 +77,22 @@ final class PythonHTTPServer: @unchecked Sendable {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(contents).write(to: file)
         }
-        let port = try freeTCPPort()
+        // Port 0: the server binds a free port itself and prints it ("Serving HTTP on 127.0.0.1 port N
+        // ..."), listening already. Choosing a free port here and passing it on raced with other tests'
+        // sockets, which could take the port first (the server then exited at start-up).
         let process = try await loop.createSubprocessExec(
-            "python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", directory.path, "--protocol", protocolVersion],
-            stdin: .devNull, stdout: .devNull, stderr: .devNull)
-        let server = PythonHTTPServer(process: process, port: port, directory: directory)
-        // Ready when it accepts a connection; it may exit instead (no python3, port taken).
-        var attempts = 0
-        while true {
-            if let status = process.returnCode {
-                try? FileManager.default.removeItem(at: directory)
-                _ = try await process.wait()
-                throw POSIXError(.ECHILD, userInfo: ["message": "python3 -m http.server exited with \(status)"])
-            }
-            do {
-                let (_, writer) = try await loop.openConnection(host: "127.0.0.1", port: port)
-                writer.close()
-                return server
-            } catch let error as IOError where error.code == .ECONNREFUSED {
-                attempts += 1
-                if attempts > 1000 {
-                    try await server.stop()
-                    throw error
-                }
-                try await sleep(seconds: 0.01)
-            }
+            "python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory.path, "--protocol", protocolVersion],
+            stdin: .devNull, stdout: .pipe, stderr: .devNull)
+        let banner = (try? await process.stdout!.readLine()) ?? []
+        let words = String(decoding: banner, as: UTF8.self).split(separator: " ")
+        guard let portIndex = words.firstIndex(of: "port"), portIndex + 1 < words.count,
+              let port = Int(words[portIndex + 1]) else {
+            try? FileManager.default.removeItem(at: directory)
+            if process.returnCode == nil { try? process.terminate() }
+            let status = try await process.wait()
+            throw POSIXError(.ECHILD, userInfo: ["message": "python3 -m http.server printed \(banner.count) bytes and no port (exit status \(status))"])
         }
+        return PythonHTTPServer(process: process, port: port, directory: directory)
     }
 
     /// Stops the server and reaps it; removes the directory.
