@@ -25,7 +25,7 @@ struct AcceptErrorTests {
                     let served = Box(0)
                     let allServed = Event()
                     let pausedOnce = Box(false)
-                    var serverRef: StreamServer?
+                    weak var serverRef: StreamServer?  // weak: the server holds this handler
                     let server = try loop.startServer(port: 0) { reader, writer in
                         let line = try await reader.readLine()
                         if serverRef?.isAcceptPaused == true { pausedOnce.value = true }
