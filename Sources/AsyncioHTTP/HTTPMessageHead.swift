@@ -18,6 +18,7 @@ public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
     /// HTTP/1.1.
     public static let http1_1 = HTTPVersion(major: 1, minor: 1)
 
+    /// A readable form, for logs and test failures.
     public var description: String { "HTTP/\(major).\(minor)" }
 }
 

@@ -70,5 +70,6 @@ public struct HTTPParseError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// A readable form, for logs and test failures.
     public var description: String { "HTTPParseError(\(kind.rawValue))" }
 }

@@ -161,5 +161,6 @@ public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {
 public struct HTTPBodyTimeoutError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The error.
     public init() {}
+    /// A readable form, for logs and test failures.
     public var description: String { "HTTPBodyTimeoutError" }
 }

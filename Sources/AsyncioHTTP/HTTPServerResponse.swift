@@ -96,5 +96,6 @@ public struct HTTPResponseLengthError: Error, Sendable, Hashable, CustomStringCo
         self.announced = announced
         self.written = written
     }
+    /// A readable form, for logs and test failures.
     public var description: String { "HTTPResponseLengthError(announced: \(announced), written: \(written))" }
 }
