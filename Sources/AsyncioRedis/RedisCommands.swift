@@ -164,8 +164,8 @@ private func expectOptional<T>(_ reply: RedisReply, _ command: String, _ convert
     reply.isNull ? nil : try expect(reply, command, convert)
 }
 
-/// Whole milliseconds of `duration`, at least 1 (Redis refuses an expiry of 0).
+/// Whole milliseconds of `duration`, rounded up from Asyncio's one `Duration` → nanoseconds
+/// conversion (an expiry never ends early), at least 1 (Redis refuses an expiry of 0).
 private func milliseconds(_ duration: Duration) -> Int64 {
-    let (seconds, attoseconds) = duration.components
-    return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    max(1, (duration.signedNanoseconds + 999_999) / 1_000_000)
 }

@@ -68,7 +68,7 @@ public final class RedisServerProcess: @unchecked Sendable {
         var failures: [String] = []
         for _ in 0..<5 {
             let port = try freePort()
-            let process = try await loop.createSubprocessExec(
+            let process = try loop.createSubprocessExec(
                 program,
                 ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                  "--daemonize", "no", "--logfile", ""] + arguments,

@@ -80,8 +80,7 @@ public final class TestLoop: @unchecked Sendable {
     /// Moves virtual time forward by `duration`, running everything due on the way, in deadline order.
     public func advance(by duration: Duration) throws {
         loop.preconditionOnLoopThread("TestLoop.advance")
-        let target = loop.virtualNanoseconds &+ UInt64(max(0, duration.components.seconds)) * 1_000_000_000
-            &+ UInt64(max(0, duration.components.attoseconds / 1_000_000_000))
+        let target = loop.virtualNanoseconds &+ duration.clampedNanoseconds  // rounded up, as every wait
         try loop.advanceVirtualTime(to: target)
     }
 

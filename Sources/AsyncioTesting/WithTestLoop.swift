@@ -24,33 +24,21 @@ public func withTestLoop<T: Sendable>(
 ) async throws -> T {
     let fence = HandoffFence()  // for ThreadSanitizer (see HandoffFence)
     let result = try await withCheckedThrowingContinuation { continuation in
-        let box = Unmanaged.passRetained(ThreadBody {
-            let result = Result {
-                let test = try TestLoop(autoJump: autoJump)
-                // Closed here, not left to `deinit`: a pending task holding `test` would keep it alive.
-                defer { test.shutDown() }
-                return try body(test)
+        do {
+            try startThread(name: "asyncio-test-loop") {
+                let result = Result {
+                    let test = try TestLoop(autoJump: autoJump)
+                    // Closed here, not left to `deinit`: a pending task holding `test` would keep it alive.
+                    defer { test.shutDown() }
+                    return try body(test)
+                }
+                fence.publish()
+                continuation.resume(with: result)
             }
-            fence.publish()
-            continuation.resume(with: result)
-        }).toOpaque()
-        var thread = pthread_t()
-        let status = pthread_create(&thread, nil, { raw in
-            Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, box)
-        if status != 0 {
-            Unmanaged<ThreadBody>.fromOpaque(box).release()
-            continuation.resume(throwing: TestLoopFailure("pthread_create failed (\(status))", trace: ""))
-        } else {
-            pthread_detach(thread)
+        } catch {
+            continuation.resume(throwing: TestLoopFailure("\(error)", trace: ""))
         }
     }
     fence.receive()
     return result
-}
-
-private final class ThreadBody: Sendable {
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }

@@ -155,7 +155,7 @@ final class Fixture: @unchecked Sendable {
             (datagram, _) = try await loop.createDatagramEndpoint(local: ("127.0.0.1", 0)) { SilentDatagrams() }
         case .subprocess:
             // `cat` ends by itself when this process dies: its stdin closes.
-            process = try await loop.createSubprocessExec("cat", stdin: .pipe, stdout: .pipe, stderr: .devNull)
+            process = try loop.createSubprocessExec("cat", stdin: .pipe, stdout: .pipe, stderr: .devNull)
         case .file:
             file = try await AsyncFile.open("/dev/null", mode: "r+")
         }
@@ -249,8 +249,8 @@ extension ConfinementIOTests.Misuse {
         case .getAddrInfo: _ = try await loop.getAddrInfo(host: "localhost", port: 80)
         case .getNameInfo: _ = try await loop.getNameInfo(address)
         case .createDatagramEndpoint: _ = try await loop.createDatagramEndpoint(local: ("127.0.0.1", 0)) { SilentDatagrams() }
-        case .createSubprocessExec: _ = try await loop.createSubprocessExec("true")
-        case .createSubprocessShell: _ = try await loop.createSubprocessShell("true")
+        case .createSubprocessExec: _ = try loop.createSubprocessExec("true")
+        case .createSubprocessShell: _ = try loop.createSubprocessShell("true")
         case .stat: _ = try await loop.stat("/")
         case .fileExists: _ = try await loop.fileExists("/")
         case .makeDirectory: try await loop.makeDirectory("/nonexistent/x")

@@ -39,7 +39,7 @@ struct HandleLifecycleTests {
                         _ = try loop.startUnixServer(path: path) { _, _ in }
                     }
                     await expectEMFILE("createSubprocessExec", operation: "spawn") {
-                        _ = try await loop.createSubprocessExec("true", stdout: .pipe)
+                        _ = try loop.createSubprocessExec("true", stdout: .pipe)
                     }
                     for fd in filler { close(fd) }
 
@@ -176,7 +176,7 @@ struct HandleLifecycleTests {
     /// loop, as before (issue 14, item 4).
     @Test func closingALoopReapsTheChildItKilled() async throws {
         let pid = try await onLoopThread { loop -> Int32 in
-            let pid = try loop.runUntilComplete { try await loop.createSubprocessExec("sleep", ["10"]).pid }
+            let pid = try loop.runUntilComplete { try loop.createSubprocessExec("sleep", ["10"]).pid }
             try loop.close()
             return pid
         }
@@ -186,7 +186,7 @@ struct HandleLifecycleTests {
     /// The same through `run { }`: the child `main` left running is killed and reaped when `run`
     /// closes its loop.
     @Test func runReapsTheChildMainLeftRunning() async throws {
-        let pid = try await run { try await EventLoop.running().createSubprocessExec("sleep", ["10"]).pid }
+        let pid = try await run { try EventLoop.running().createSubprocessExec("sleep", ["10"]).pid }
         #expect(childState(pid) == nil, "pid \(pid) is still our child: \(childState(pid) ?? "")")
     }
 }

@@ -36,7 +36,7 @@ struct LeakTests {
                 watch.clientReader = reader
                 watch.clientWriter = writer
                 // A child that would run for an hour, with pipes.
-                watch.child = try await loop.createSubprocessExec("sleep", ["3600"], stdout: .pipe)
+                watch.child = try loop.createSubprocessExec("sleep", ["3600"], stdout: .pipe)
                 // An executor job still running at close, holding a canary.
                 let jobHolder = canaries.make()
                 _ = try loop.runInExecutorFuture(nil) {

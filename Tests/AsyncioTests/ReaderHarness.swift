@@ -54,7 +54,7 @@ enum ReaderOp: Equatable, Sendable, CustomStringConvertible {
     ) async throws -> ReadOutcome {
         do {
             switch self {
-            case .read(let n): return .bytes(try await reader.read(n))
+            case .read(let n): return .bytes(try await reader.read(n < 0 ? nil : n))  // the model is asyncio's n=-1
             case .readExactly(let n): return .bytes(try await reader.readExactly(n))
             case .readUntil(let separator): return .bytes(try await reader.readUntil(separator))
             case .readLine: return .bytes(try await reader.readLine())

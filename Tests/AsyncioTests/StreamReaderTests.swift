@@ -69,7 +69,7 @@ struct StreamReaderTests {
             let path = pythonProgramPath(name)
             let (status, output) = try await onLoopThread { loop in
                 try loop.runUntilComplete { () async throws -> (Int32, [UInt8]) in
-                    let process = try await loop.createSubprocessExec(python, [path], stdout: .pipe)
+                    let process = try loop.createSubprocessExec(python, [path], stdout: .pipe)
                     let (output, _) = try await process.communicate()
                     return (try await process.wait(), output)
                 }

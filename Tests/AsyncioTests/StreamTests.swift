@@ -53,6 +53,30 @@ struct StreamTests {
         #expect(rest == "ld!")
     }
 
+    /// Issue 17: `StreamReader.read` and `AsyncFile.read` take the same optional count, nil meaning
+    /// "to the end".
+    @Test func streamAndFileReadTakeTheSameOptionalCount() async throws {
+        let (chunk, rest, empty) = try await withEchoServer { loop, port -> (String, String, Int) in
+            let (reader, writer) = try await loop.openConnection(host: "127.0.0.1", port: port)
+            try writer.write("abcdef")
+            try writer.writeEOF()
+            let chunk = String(decoding: try await reader.read(2 as Int?), as: UTF8.self)
+            let count: Int? = nil
+            let rest = String(decoding: try await reader.read(count), as: UTF8.self)  // to the end
+            let empty = try await reader.read(0).count
+            writer.close()
+            try await writer.waitClosed()
+            return (chunk, rest, empty)
+        }
+        #expect(chunk == "ab")
+        #expect(rest == "cdef")
+        #expect(empty == 0)
+        // Both methods have the one signature `read(_: Int? = nil)`:
+        let streamRead: (StreamReader) -> (Int?) async throws -> [UInt8] = { $0.read }
+        let fileRead: (AsyncFile) -> (Int?) async throws -> [UInt8] = { $0.read }
+        _ = (streamRead, fileRead)
+    }
+
     @Test func readExactlyAtEOFCarriesThePartialBytes() async throws {
         let partial = try await withEchoServer { loop, port -> [UInt8] in
             let (reader, writer) = try await loop.openConnection(host: "localhost", port: port)

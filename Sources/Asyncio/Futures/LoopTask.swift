@@ -32,7 +32,9 @@ extension EventLoop {
 }
 
 /// The non-generic face of a loop task: what its body, the loop's registry and the waits need, without a
-/// dynamic cast or a generic-metadata lookup. Only ``LoopTask`` conforms; everything here is touched on
+/// dynamic cast or a generic-metadata lookup. The one internal way from an existential back to a loop
+/// task (it replaced `CompletionObservable`, `SwiftTaskOwner` and `TaskRecordOwner`, three protocols
+/// that each existed to get a `LoopTask` back from an `any`). Only ``LoopTask`` conforms; everything here is touched on
 /// the loop thread only (no confinement checks: the callers are internal and already on it).
 ///
 /// It refines no protocol on purpose (`Sendable` is a marker, without a witness table): a `LoopTask<T>` becomes `any TaskRecord` with a static witness

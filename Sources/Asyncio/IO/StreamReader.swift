@@ -88,14 +88,18 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
     }
 
     /// Reads up to `maxCount` bytes (all that is buffered, at least one byte), waiting for data; an
-    /// empty array means the end of the stream. `-1` reads until the end (asyncio's `read(n=-1)`).
-    nonisolated(nonsending) public func read(_ maxCount: Int = -1) async throws -> [UInt8] {
+    /// empty array means the end of the stream. `nil` (the default) reads until the end (asyncio's
+    /// `read(n=-1)`), as ``AsyncFile/read(_:)`` does.
+    /// - Precondition: `maxCount` is nil or at least 0 (a negative count is not "to the end" here:
+    ///   write `read()`).
+    nonisolated(nonsending) public func read(_ maxCount: Int? = nil) async throws -> [UInt8] {
         transport.loop.preconditionOnLoopThread("StreamReader.read")
-        if maxCount == 0 { return [] }
-        if maxCount < 0 {
+        guard let maxCount else {
             while !eof { try await waitForData("StreamReader.read") }
             return take(buffer.count)
         }
+        precondition(maxCount >= 0, "StreamReader.read needs a count of at least 0, or nil to read to the end (asyncio's -1), not \(maxCount)")
+        if maxCount == 0 { return [] }
         while buffer.isEmpty && !eof { try await waitForData("StreamReader.read") }
         return take(Swift.min(maxCount, buffer.count))
     }

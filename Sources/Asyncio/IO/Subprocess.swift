@@ -240,12 +240,17 @@ public final class Subprocess: UVHandleOwner, LoopResource, @unchecked Sendable 
 extension EventLoop {
     /// Starts `program` with `arguments` (asyncio's `create_subprocess_exec`); `program` is looked up
     /// in `PATH` when it has no slash. Each standard stream is inherited unless `.pipe` or `.devNull`.
+    ///
+    /// Synchronous, not `async`: asyncio's coroutine returns once the process is started, and here
+    /// that moment is the return of libuv's `uv_spawn`, which forks and waits until the child has
+    /// exec'd the program or failed to (reported here). There is nothing left to wait for, so the call
+    /// does not suspend; an `async` signature would only promise a suspension point that never comes.
     /// - Throws: ``IOError`` (`spawn`, e.g. `ENOENT` for a program that does not exist, `EACCES`).
-    nonisolated(nonsending) public func createSubprocessExec(
+    public func createSubprocessExec(
         _ program: String, _ arguments: [String] = [],
         stdin: SubprocessIO = .inherit, stdout: SubprocessIO = .inherit, stderr: SubprocessIO = .inherit,
         environment: [String: String]? = nil, currentDirectory: String? = nil
-    ) async throws -> Subprocess {
+    ) throws -> Subprocess {
         try checkUsable("EventLoop.createSubprocessExec")
         return try spawnSubprocess(program, arguments, stdin: stdin, stdout: stdout, stderr: stderr,
                                    environment: environment, currentDirectory: currentDirectory)
@@ -269,12 +274,15 @@ extension EventLoop {
         return process
     }
 
-    /// Runs `command` with `/bin/sh -c` (asyncio's `create_subprocess_shell`).
-    nonisolated(nonsending) public func createSubprocessShell(
+    /// Runs `command` with `/bin/sh -c` (asyncio's `create_subprocess_shell`). Synchronous for the
+    /// reason ``createSubprocessExec(_:_:stdin:stdout:stderr:environment:currentDirectory:)`` is: the
+    /// shell is started when the call returns.
+    /// - Throws: ``IOError`` (`spawn`).
+    public func createSubprocessShell(
         _ command: String,
         stdin: SubprocessIO = .inherit, stdout: SubprocessIO = .inherit, stderr: SubprocessIO = .inherit,
         environment: [String: String]? = nil, currentDirectory: String? = nil
-    ) async throws -> Subprocess {
+    ) throws -> Subprocess {
         try checkUsable("EventLoop.createSubprocessShell")
         return try spawnSubprocess("/bin/sh", ["-c", command], stdin: stdin, stdout: stdout, stderr: stderr,
                                    environment: environment, currentDirectory: currentDirectory)

@@ -18,8 +18,7 @@ public struct LoopClock: Clock, Sendable {
 
         /// The instant `duration` later (earlier if it is negative, but never before the clock's origin).
         public func advanced(by duration: Duration) -> Instant {
-            let (seconds, attoseconds) = duration.components
-            let delta = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+            let delta = duration.signedNanoseconds  // rounded up: an instant `duration` later is never early
             if delta >= 0 { return Instant(nanoseconds: nanoseconds &+ UInt64(delta)) }
             let magnitude = UInt64(-delta)
             return Instant(nanoseconds: magnitude > nanoseconds ? 0 : nanoseconds - magnitude)

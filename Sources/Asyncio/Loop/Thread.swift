@@ -5,23 +5,33 @@ import Glibc
 import Musl
 #endif
 
-/// Starts a detached thread running `body` (the home of a loop run from async code, and of executor
-/// workers).
-func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) {
+/// Starts a detached thread named `name` running `body`: the package's one way to start a thread
+/// (the home of a loop run from async code, of an ``EventLoopGroup``'s loops, of executor workers, and
+/// of `AsyncioTesting`'s `withTestLoop`). `name` says what the thread is for; a failure names it.
+/// - Throws: ``IOError`` (operation `pthread_create`) when the thread cannot be created (`EAGAIN`:
+///   the process or system is out of threads); `body` is then released without running.
+package func startThread(name: String, _ body: @escaping @Sendable () -> Void) throws {
     final class Box: Sendable {
-        let name: String
         let body: @Sendable () -> Void
-        init(name: String, body: @escaping @Sendable () -> Void) { self.name = name; self.body = body }
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
-    let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
     var thread = pthread_t()
     let status = pthread_create(&thread, nil, { raw in
         let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
         box.body()
         return nil
     }, box)
-    precondition(status == 0, "pthread_create failed: \(status)")
+    guard status == 0 else {
+        Unmanaged<Box>.fromOpaque(box).release()
+        throw IOError(operation: "pthread_create", target: name, code: IOError.Code(errno: status))
+    }
     pthread_detach(thread)
+}
+
+/// ``startThread(name:_:)`` for callers that cannot report a failure: it is a precondition failure.
+package func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) {
+    do { try startThread(name: name, body) } catch { preconditionFailure("\(error)") }
 }
 
 /// A happens-before edge ThreadSanitizer can see, for a value a thread hands to an awaiting task

@@ -1,0 +1,36 @@
+@testable import Asyncio
+import AsyncioTesting
+import Testing
+
+/// Issue 17: one `Duration` → nanoseconds conversion, rounded up (a wait never ends early), used by
+/// timers, sleeps, timeouts, the loop clock's instants and the test loop.
+@Suite("Duration to nanoseconds")
+struct DurationConversionTests {
+    static let halfNanosecond = Duration(secondsComponent: 0, attosecondsComponent: 500_000_000)
+
+    @Test func roundsUpAndSaturates() {
+        #expect(Self.halfNanosecond.signedNanoseconds == 1)
+        #expect(Duration(secondsComponent: 1, attosecondsComponent: 1).signedNanoseconds == 1_000_000_001)
+        #expect((.zero - Self.halfNanosecond).signedNanoseconds == 0)        // up, toward +infinity
+        #expect(Duration.nanoseconds(-3).signedNanoseconds == -3)
+        #expect(Duration.seconds(Int64.max).signedNanoseconds == maxSignedNanoseconds)
+        #expect(Duration.seconds(-5).clampedNanoseconds == 0)
+        #expect(Self.halfNanosecond.clampedNanoseconds == 1)
+        #expect(signedNanoseconds(fromSeconds: 0.0000000005) == 1)
+        #expect(nanoseconds(fromSeconds: -1) == 0)
+    }
+
+    @Test func everyConsumerUsesTheSameRounding() throws {
+        let instant = LoopClock.Instant(nanoseconds: 10)
+        #expect(instant.advanced(by: Self.halfNanosecond).nanoseconds == 11)   // was truncated to 10
+        let test = try TestLoop()
+        try test.advance(by: Self.halfNanosecond)                              // was truncated to 0
+        #expect(test.now == .nanoseconds(1))
+        let slept = try test.run { () async throws -> Duration in
+            let start = test.now
+            try await test.loop.sleep(for: Self.halfNanosecond)
+            return test.now - start
+        }
+        #expect(slept == .nanoseconds(1))
+    }
+}
