@@ -80,7 +80,7 @@ final class PythonHTTPServer: @unchecked Sendable {
         // Port 0: the server binds a free port itself and prints it ("Serving HTTP on 127.0.0.1 port N
         // ..."), listening already. Choosing a free port here and passing it on raced with other tests'
         // sockets, which could take the port first (the server then exited at start-up).
-        let process = try await loop.createSubprocessExec(
+        let process = try loop.createSubprocessExec(
             "python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory.path, "--protocol", protocolVersion],
             stdin: .devNull, stdout: .pipe, stderr: .devNull)
         let banner = (try? await process.stdout!.readLine()) ?? []

@@ -39,7 +39,7 @@ struct ProgramOutput: Sendable {
 
 /// Runs `program` to its end with the loop's subprocess API (reaped: `communicate` waits for the exit).
 func runProgram(_ loop: EventLoop, _ program: String, _ arguments: [String]) async throws -> ProgramOutput {
-    let process = try await loop.createSubprocessExec(program, arguments, stdin: .devNull, stdout: .pipe, stderr: .pipe)
+    let process = try loop.createSubprocessExec(program, arguments, stdin: .devNull, stdout: .pipe, stderr: .pipe)
     let (out, err) = try await process.communicate()
     let status = try await process.wait()
     return ProgramOutput(status: status, stdout: out, stderr: String(decoding: err, as: UTF8.self))
