@@ -64,6 +64,7 @@ struct StreamTests {
             let count: Int? = nil
             let rest = String(decoding: try await reader.read(count), as: UTF8.self)  // to the end
             let empty = try await reader.read(0).count
+            #expect(try await reader.read(-1).isEmpty)  // asyncio's read(-1): to the end (here: at EOF)
             writer.close()
             try await writer.waitClosed()
             return (chunk, rest, empty)

@@ -59,12 +59,11 @@ public final class AsyncFile: @unchecked Sendable {
     }
 
     /// Reads up to `count` bytes from the current position, or everything to the end when nil (the
-    /// default), as ``StreamReader/read(_:)`` does; an empty array means the end of the file.
-    /// - Precondition: `count` is nil or at least 0.
+    /// default) or negative (Python's `f.read(-1)`), as ``StreamReader/read(_:)`` does; an empty
+    /// array means the end of the file.
     nonisolated(nonsending) public func read(_ count: Int? = nil) async throws -> [UInt8] {
         loop.preconditionOnLoopThread("AsyncFile.read")
-        precondition(count.map { $0 >= 0 } ?? true, "AsyncFile.read needs a count of at least 0, or nil to read to the end, not \(count!)")
-        guard let count else {
+        guard let count, count >= 0 else {
             var all: [UInt8] = []
             while true {
                 let chunk = try await read(64 * 1024)

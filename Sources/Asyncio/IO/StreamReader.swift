@@ -89,16 +89,14 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
 
     /// Reads up to `maxCount` bytes (all that is buffered, at least one byte), waiting for data; an
     /// empty array means the end of the stream. `nil` (the default) reads until the end (asyncio's
-    /// `read(n=-1)`), as ``AsyncFile/read(_:)`` does.
-    /// - Precondition: `maxCount` is nil or at least 0 (a negative count is not "to the end" here:
-    ///   write `read()`).
+    /// `read(n=-1)`), as ``AsyncFile/read(_:)`` does; a negative count does too, as in asyncio, so
+    /// ported `read(-1)` calls keep their meaning.
     nonisolated(nonsending) public func read(_ maxCount: Int? = nil) async throws -> [UInt8] {
         transport.loop.preconditionOnLoopThread("StreamReader.read")
-        guard let maxCount else {
+        guard let maxCount, maxCount >= 0 else {
             while !eof { try await waitForData("StreamReader.read") }
             return take(buffer.count)
         }
-        precondition(maxCount >= 0, "StreamReader.read needs a count of at least 0, or nil to read to the end (asyncio's -1), not \(maxCount)")
         if maxCount == 0 { return [] }
         while buffer.isEmpty && !eof { try await waitForData("StreamReader.read") }
         return take(Swift.min(maxCount, buffer.count))
