@@ -30,7 +30,10 @@ struct HTTPClientPoolTests {
         try await withClientLoop { loop in
             let ended = Event()
             let server = try Self.echoPathServer(on: loop, ended: ended)
-            let client = try HTTPClient(configuration: .init(idleTimeout: .milliseconds(20)))
+            // Long enough that the connection is still idle in the pool when the test resumes after the
+            // body (a 20 ms timeout had already fired there once under ThreadSanitizer); the test then
+            // waits for the server to see the close, not for a time.
+            let client = try HTTPClient(configuration: .init(idleTimeout: .milliseconds(500)))
             #expect(try await client.get(server.base + "/a").body.text(upTo: 100) == "/a")
             #expect(client.idleConnectionCount == 1)
             try await ended.wait()  // the server read EOF: the client closed the idle connection
