@@ -152,8 +152,8 @@ struct DebugModeTests {
         let logs = CapturedLogs()
         try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             loop.logger = logs.logger()
-            try loop.createTask(name: "orphan") { try await loop.sleep(seconds: 60) }
-            try loop.runUntilComplete { try await loop.sleep(seconds: 1) }
+            try loop.createTask(name: "orphan") { try await loop.sleep(for: .seconds(60)) }
+            try loop.runUntilComplete { try await loop.sleep(for: .seconds(1)) }
             try loop.close()
         }
         #expect(logs.all.contains { $0.contains("Task was destroyed but it is pending: LoopTask('orphan'") })
@@ -164,9 +164,9 @@ struct DebugModeTests {
             let lock = Lock()
             try loop.runUntilComplete {
                 try await lock.acquire()
-                try loop.createTask(name: "sleeper") { try await loop.sleep(seconds: 60) }
+                try loop.createTask(name: "sleeper") { try await loop.sleep(for: .seconds(60)) }
                 try loop.createTask(name: "locker") { try await lock.acquire() }
-                try await loop.sleep(seconds: 1)
+                try await loop.sleep(for: .seconds(1))
             }
             return loop.dump()
         }

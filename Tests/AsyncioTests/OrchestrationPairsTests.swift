@@ -38,8 +38,8 @@ struct OrchestrationPairsTests {
 
             try await sleep(for: .zero)
             try await loop.sleep(for: .zero)
-            try await sleep(seconds: 0)
-            try await loop.sleep(seconds: 0)
+            try await sleep(for: .seconds(0))
+            try await loop.sleep(for: .seconds(0))
             try await sleep(until: loop.clock.now)
             try await loop.sleep(until: loop.clock.now)
             _ = try await (uncancellable { 1 }, loop.uncancellable { 1 })

@@ -27,7 +27,7 @@ struct QueueTests {
             }
             let consumer = try loop.createTask {
                 for _ in 0..<3 {
-                    try await loop.sleep(seconds: 1)
+                    try await loop.sleep(for: .seconds(1))
                     trace("got \(try await queue.get())")
                 }
             }
@@ -61,7 +61,7 @@ struct QueueTests {
             let worker = try loop.createTask {
                 for _ in 0..<3 {
                     let item = try await queue.get()
-                    try await loop.sleep(seconds: 1)
+                    try await loop.sleep(for: .seconds(1))
                     trace("done \(item)")
                     try queue.taskDone()
                 }
@@ -108,7 +108,7 @@ struct QueueTests {
         let items = try await inVirtualLoop { loop -> [Int] in
             let queue = Queue<Int>()
             try loop.createTask {
-                for i in 0..<3 { try await queue.put(i); try await loop.sleep(seconds: 1) }
+                for i in 0..<3 { try await queue.put(i); try await loop.sleep(for: .seconds(1)) }
                 queue.shutdown()
             }
             var items: [Int] = []
@@ -156,7 +156,7 @@ struct AsyncGeneratorTests {
                 trace("producer done")
             }
             var iterator = generator.makeAsyncIterator()
-            try await loop.sleep(seconds: 1)
+            try await loop.sleep(for: .seconds(1))
             trace("asking")
             while let value = try await iterator.next() {
                 trace("consume \(value)")

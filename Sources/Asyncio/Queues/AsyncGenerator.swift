@@ -4,7 +4,7 @@
 /// ```swift
 /// let items = AsyncGenerator<String> { yield in
 ///     for i in 0..<5 {
-///         try await sleep(seconds: 0.5)
+///         try await sleep(for: .seconds(0.5))
 ///         try await yield("item_\(i)")
 ///     }
 /// }

@@ -11,7 +11,7 @@ extension Tour {
             while try await reader.readLine() != [13, 10] {}  // skip the headers
             let path = requestLine.split(separator: " ").dropFirst().first ?? "/"
             let delay = Double(path.split(separator: "/").last ?? "0") ?? 0
-            try await sleep(seconds: delay)
+            try await sleep(for: .seconds(delay))
             let body = "{\"path\": \"\(path)\", \"delay\": \(Int(delay))}"
             try writer.write("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             try await writer.drain()
