@@ -53,6 +53,22 @@ struct OrchestrationPairsTests {
         #expect(results.count == 4)
     }
 
+    /// Issue 17: `currentTask` and `allTasks` complete their pairs (asyncio's `current_task()` and
+    /// `all_tasks()` are module functions that also take a loop).
+    @Test func currentTaskAndAllTasksExistBothWays() async throws {
+        let (same, names) = try await inVirtualLoop { loop -> (Bool, [String]) in
+            let task = try loop.createTask(name: "probe") { () -> Bool in
+                currentTask() === loop.currentTask() && loop.currentTask()?.name == "probe"
+            }
+            let names = try allTasks().map(\.name)
+            #expect(names == loop.allTasks().map(\.name))
+            return (try await task.value, names)
+        }
+        #expect(same)
+        #expect(names.contains("probe"))
+        #expect(throws: EventLoopError.noRunningLoop) { try allTasks() }
+    }
+
     @Test func freeFunctionsOutsideALoopThrowNoRunningLoop() async throws {
         await #expect(throws: EventLoopError.noRunningLoop) { try await withDeadline(nil) { _ in 1 } }
         await #expect(throws: EventLoopError.noRunningLoop) { try await sleep(for: .zero) }
