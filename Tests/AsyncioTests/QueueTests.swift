@@ -118,6 +118,25 @@ struct QueueTests {
         #expect(items == [0, 1, 2])
     }
 
+    /// Issue 17: asyncio's `(priority, item)` pairs, with an item that is not `Comparable`.
+    @Test func priorityQueueTakesAPriorityApartFromTheItem() async throws {
+        struct Request { let path: String }  // no Comparable, no Equatable
+        let paths = try await inVirtualLoop { _ -> [String] in
+            let queue = PriorityQueue<Prioritized<Int, Request>>()
+            try queue.putNowait(Request(path: "/slow"), priority: 5)
+            try await queue.put(Request(path: "/urgent-1"), priority: 0)
+            try queue.putNowait(Request(path: "/normal"), priority: 1)
+            try queue.putNowait(Request(path: "/urgent-2"), priority: 0)
+            var paths: [String] = []
+            while !queue.isEmpty {
+                let entry = try await queue.get()
+                paths.append("\(entry.priority)\(entry.item.path)")
+            }
+            return paths
+        }
+        #expect(paths == ["0/urgent-1", "0/urgent-2", "1/normal", "5/slow"])  // FIFO among equal priorities
+    }
+
     @Test func priorityQueueIsOrderedAndStable() async throws {
         struct Job: Comparable { let priority: Int; let name: String
             static func < (a: Job, b: Job) -> Bool { a.priority < b.priority }
