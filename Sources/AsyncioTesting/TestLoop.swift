@@ -59,6 +59,15 @@ public final class TestLoop: @unchecked Sendable {
         if !loop.isClosed { shutDown() }
     }
 
+    /// Closes the test loop: cancels the tasks still pending, lets them finish and closes its
+    /// ``loop`` (`EventLoop.close()`). Call it when a `TestLoop` you created yourself is done (on the
+    /// thread that created it); ``withTestLoop(autoJump:_:)`` calls it for you. Closing twice does
+    /// nothing. A `TestLoop` dropped unclosed is closed by its `deinit`.
+    public func close() {
+        loop.preconditionOnLoopThread("TestLoop.close")
+        if !loop.isClosed { shutDown() }
+    }
+
     /// Cancels the tasks still pending, lets them finish and closes the loop (on the loop's thread).
     ///
     /// ``withTestLoop(autoJump:_:)`` calls it when its body returns: a task left pending that captured

@@ -29,6 +29,28 @@ final class CapturedLogs: Sendable {
 
 @Suite("Debug mode and monitoring")
 struct DebugModeTests {
+    /// Issue 17: a loop dropped without `close()` is a reported error (with the fix), then freed as
+    /// `close()` would; a closed loop is dropped silently.
+    @Test func anUnclosedLoopAtDeinitIsReportedWithTheFixAndFreed() throws {
+        let logs = CapturedLogs()
+        weak var dropped: EventLoop?
+        do {
+            let loop = try EventLoop()
+            loop.logger = logs.logger()
+            dropped = loop
+        }
+        #expect(dropped == nil)  // freed
+        #expect(logs.all.count == 1)
+        #expect(logs.all.first?.hasPrefix("error: EventLoop deinitialized without close()") == true)
+        #expect(logs.all.first?.contains("call `try loop.close()`") == true)
+        do {
+            let loop = try EventLoop()
+            loop.logger = logs.logger()
+            try loop.close()
+        }
+        #expect(logs.all.count == 1)  // nothing more
+    }
+
     @Test func slowCallbacksAndTaskStepsAreLoggedInDebugMode() async throws {
         // Which steps are reported, on a scripted clock: the slow ones take 10 ms of it, the others none
         // (on the real clock a sanitizer or a busy machine can make any step take milliseconds).
@@ -188,6 +210,7 @@ struct DebugModeTests {
             unsetenv("ASYNCIO_DEBUG")
             let unset = try EventLoop()
             guard on.debug, !off.debug, !unset.debug else { exit(1) }
+            for loop in [on, off, unset] { try loop.close() }
         }
     }
 }

@@ -24,6 +24,7 @@ struct DurationConversionTests {
         let instant = LoopClock.Instant(nanoseconds: 10)
         #expect(instant.advanced(by: Self.halfNanosecond).nanoseconds == 11)   // was truncated to 10
         let test = try TestLoop()
+        defer { test.close() }
         try test.advance(by: Self.halfNanosecond)                              // was truncated to 0
         #expect(test.now == .nanoseconds(1))
         let slept = try test.run { () async throws -> Duration in
@@ -38,6 +39,7 @@ struct DurationConversionTests {
     /// seconds are `.seconds(x)`, and a `Double` is only an instant of `loop.time()` (`callAt`).
     @Test func floatSecondsAreWrittenAsDurationSeconds() throws {
         let test = try TestLoop()
+        defer { test.close() }
         let (slept, fired) = try test.run { () async throws -> (Duration, [Double]) in
             var fired: [Double] = []
             let start = test.now
