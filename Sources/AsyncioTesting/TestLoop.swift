@@ -167,6 +167,7 @@ public struct TraceEntry: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         let micros = time.components.seconds * 1_000_000 + time.components.attoseconds / 1_000_000_000_000
         let fraction = String(micros % 1_000_000)
@@ -187,6 +188,7 @@ public struct TestLoopFailure: Error, CustomStringConvertible {
         self.trace = trace
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         trace.isEmpty ? message : "\(message)\nTrace:\n\(trace)"
     }

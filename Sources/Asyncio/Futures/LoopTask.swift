@@ -220,6 +220,7 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
         loop.enqueue(UnownedJob(job), of: self)
     }
 
+    /// The task as the executor of its own Swift task and of its children (`TaskExecutor`).
     public func asUnownedTaskExecutor() -> UnownedTaskExecutor { unownedExecutor }
 
     /// Whether the task finished.
