@@ -48,6 +48,7 @@ docs: deps
 	@if [ -s $(DOCS_LOG).new ]; then \
 	  echo "make docs: new documentation warnings (see the log above for where):"; cat $(DOCS_LOG).new; exit 1; \
 	fi
+	@python3 .ci/check-doc-comments.py
 
 conformance-check:
 	bash Tests/ConformanceTests/conformance-check.sh

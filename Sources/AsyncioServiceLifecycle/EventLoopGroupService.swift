@@ -47,5 +47,6 @@ public struct EventLoopGroupService: Service, CustomStringConvertible {
         }
     }
 
+    /// A description for logs and debugging.
     public var description: String { "EventLoopGroupService(loops: \(group.loops.count))" }
 }

@@ -59,6 +59,15 @@ public final class TestLoop: @unchecked Sendable {
         if !loop.isClosed { shutDown() }
     }
 
+    /// Closes the test loop: cancels the tasks still pending, lets them finish and closes its
+    /// ``loop`` (`EventLoop.close()`). Call it when a `TestLoop` you created yourself is done (on the
+    /// thread that created it); ``withTestLoop(autoJump:_:)`` calls it for you. Closing twice does
+    /// nothing. A `TestLoop` dropped unclosed is closed by its `deinit`.
+    public func close() {
+        loop.preconditionOnLoopThread("TestLoop.close")
+        if !loop.isClosed { shutDown() }
+    }
+
     /// Cancels the tasks still pending, lets them finish and closes the loop (on the loop's thread).
     ///
     /// ``withTestLoop(autoJump:_:)`` calls it when its body returns: a task left pending that captured
@@ -158,6 +167,7 @@ public struct TraceEntry: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         let micros = time.components.seconds * 1_000_000 + time.components.attoseconds / 1_000_000_000_000
         let fraction = String(micros % 1_000_000)
@@ -178,6 +188,7 @@ public struct TestLoopFailure: Error, CustomStringConvertible {
         self.trace = trace
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         trace.isEmpty ? message : "\(message)\nTrace:\n\(trace)"
     }

@@ -42,6 +42,7 @@ enum Tour {
         let out = TourOutput(echo: echo)
         if virtualTime {
             let test = try TestLoop()
+            defer { test.close() }
             try test.run { try await example.body(out) }
         } else {
             try Asyncio.run { try await example.body(out) }

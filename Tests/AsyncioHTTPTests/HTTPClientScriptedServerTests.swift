@@ -47,7 +47,7 @@ struct HTTPClientScriptedServerTests {
             let fetches = try (0..<4).map { _ in
                 try loop.createTask { try await client.get(server.base + "/slow").body.text(upTo: 100) }
             }
-            while server.accepted < 2 { try await sleep(seconds: 0.001) }
+            while server.accepted < 2 { try await sleep(for: .milliseconds(1)) }
             #expect(client.openConnectionCount == 2)
             release.set()
             for fetch in fetches { #expect(try await fetch.value == "/slow") }

@@ -182,6 +182,7 @@ struct PackageAccessTests {
         defer { try? real.close() }
         #expect(!real.isVirtualTime)  // a `package` member, visible to the package's own test target
         let test = try TestLoop()
+        defer { test.close() }
         #expect(test.loop.isVirtualTime)
         try test.advance(by: .seconds(5))
         #expect(test.loop.virtualNanoseconds == 5_000_000_000)

@@ -6,6 +6,7 @@ import XCTest
 final class XCTestCompatibilityTests: XCTestCase {
     func testTimeoutRunsInVirtualTimeUnderXCTest() throws {
         let test = try TestLoop()
+        defer { test.close() }
         let outcome = try test.run { () async throws -> String in
             let slow = try test.loop.createTask { () async throws -> String in
                 try await test.loop.sleep(for: .seconds(30))

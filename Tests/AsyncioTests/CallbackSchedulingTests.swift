@@ -62,7 +62,7 @@ struct CallbackSchedulingTests {
             let trace = Trace()
             try loop.callSoon { throw Boom(code: 7) }
             try loop.callSoon { trace("next callback still runs") }
-            try loop.callLater(0.0) { throw Boom(code: 8) }
+            try loop.callLater(.seconds(0.0)) { throw Boom(code: 8) }
             try loop.callLater(.milliseconds(2)) { loop.stop() }
             try loop.runForever()
             return (received.events, trace.events)

@@ -157,7 +157,7 @@ extension ConfinementLoopTests.Misuse {
         switch self {
         case .callSoon: try loop.callSoon {}
         case .callLater: try loop.callLater(.seconds(1)) {}
-        case .callLaterSeconds: try loop.callLater(1.0) {}
+        case .callLaterSeconds: try loop.callLater(.seconds(1.0)) {}
         case .callAt: try loop.callAt(1.0) {}
         case .callAtInstant: try loop.callAt(LoopClock.Instant(nanoseconds: 1)) {}
         case .createTask: try loop.createTask { 0 }

@@ -29,6 +29,28 @@ final class CapturedLogs: Sendable {
 
 @Suite("Debug mode and monitoring")
 struct DebugModeTests {
+    /// Issue 17: a loop dropped without `close()` is a reported error (with the fix), then freed as
+    /// `close()` would; a closed loop is dropped silently.
+    @Test func anUnclosedLoopAtDeinitIsReportedWithTheFixAndFreed() throws {
+        let logs = CapturedLogs()
+        weak var dropped: EventLoop?
+        do {
+            let loop = try EventLoop()
+            loop.logger = logs.logger()
+            dropped = loop
+        }
+        #expect(dropped == nil)  // freed
+        #expect(logs.all.count == 1)
+        #expect(logs.all.first?.hasPrefix("error: EventLoop deinitialized without close()") == true)
+        #expect(logs.all.first?.contains("call `try loop.close()`") == true)
+        do {
+            let loop = try EventLoop()
+            loop.logger = logs.logger()
+            try loop.close()
+        }
+        #expect(logs.all.count == 1)  // nothing more
+    }
+
     @Test func slowCallbacksAndTaskStepsAreLoggedInDebugMode() async throws {
         // Which steps are reported, on a scripted clock: the slow ones take 10 ms of it, the others none
         // (on the real clock a sanitizer or a busy machine can make any step take milliseconds).
@@ -152,8 +174,8 @@ struct DebugModeTests {
         let logs = CapturedLogs()
         try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             loop.logger = logs.logger()
-            try loop.createTask(name: "orphan") { try await loop.sleep(seconds: 60) }
-            try loop.runUntilComplete { try await loop.sleep(seconds: 1) }
+            try loop.createTask(name: "orphan") { try await loop.sleep(for: .seconds(60)) }
+            try loop.runUntilComplete { try await loop.sleep(for: .seconds(1)) }
             try loop.close()
         }
         #expect(logs.all.contains { $0.contains("Task was destroyed but it is pending: LoopTask('orphan'") })
@@ -164,9 +186,9 @@ struct DebugModeTests {
             let lock = Lock()
             try loop.runUntilComplete {
                 try await lock.acquire()
-                try loop.createTask(name: "sleeper") { try await loop.sleep(seconds: 60) }
+                try loop.createTask(name: "sleeper") { try await loop.sleep(for: .seconds(60)) }
                 try loop.createTask(name: "locker") { try await lock.acquire() }
-                try await loop.sleep(seconds: 1)
+                try await loop.sleep(for: .seconds(1))
             }
             return loop.dump()
         }
@@ -188,6 +210,7 @@ struct DebugModeTests {
             unsetenv("ASYNCIO_DEBUG")
             let unset = try EventLoop()
             guard on.debug, !off.debug, !unset.debug else { exit(1) }
+            for loop in [on, off, unset] { try loop.close() }
         }
     }
 }

@@ -24,6 +24,7 @@ struct DurationConversionTests {
         let instant = LoopClock.Instant(nanoseconds: 10)
         #expect(instant.advanced(by: Self.halfNanosecond).nanoseconds == 11)   // was truncated to 10
         let test = try TestLoop()
+        defer { test.close() }
         try test.advance(by: Self.halfNanosecond)                              // was truncated to 0
         #expect(test.now == .nanoseconds(1))
         let slept = try test.run { () async throws -> Duration in
@@ -32,5 +33,24 @@ struct DurationConversionTests {
             return test.now - start
         }
         #expect(slept == .nanoseconds(1))
+    }
+
+    /// Issue 17, the one rule for time-taking APIs: every duration is a `Duration`; asyncio's float
+    /// seconds are `.seconds(x)`, and a `Double` is only an instant of `loop.time()` (`callAt`).
+    @Test func floatSecondsAreWrittenAsDurationSeconds() throws {
+        let test = try TestLoop()
+        defer { test.close() }
+        let (slept, fired) = try test.run { () async throws -> (Duration, [Double]) in
+            var fired: [Double] = []
+            let start = test.now
+            try await sleep(for: .seconds(0.25))
+            let slept = test.now - start
+            try test.loop.callLater(.seconds(0.5)) { fired.append(test.loop.time()) }
+            try test.loop.callAt(test.loop.time() + 1.0) { fired.append(test.loop.time()) }
+            try await sleep(for: .seconds(2))
+            return (slept, fired)
+        }
+        #expect(slept == .milliseconds(250))
+        #expect(fired == [0.75, 1.25])
     }
 }

@@ -13,7 +13,7 @@ struct EventTests {
                     trace("\(i) woke")
                 }
             }
-            try await loop.sleep(seconds: 2)
+            try await loop.sleep(for: .seconds(2))
             trace("set")
             event.set()
             for waiter in waiters { try await waiter.value }
@@ -50,7 +50,7 @@ struct ConditionTests {
                 }
             }
             for value in [10, 20] {
-                try await loop.sleep(seconds: 1)
+                try await loop.sleep(for: .seconds(1))
                 try await condition.withLock {
                     items.value.append(value)
                     try condition.notify()
@@ -80,7 +80,7 @@ struct ConditionTests {
             // Hold the lock while the waiter is cancelled: it must wait for it before throwing.
             try await condition.acquire()
             waiter.cancel()
-            try await loop.sleep(seconds: 1)
+            try await loop.sleep(for: .seconds(1))
             #expect(!waiter.isDone)
             try condition.release()
             return try await waiter.value
@@ -120,7 +120,7 @@ struct BarrierTests {
             let barrier = Barrier(parties: 3)
             let tasks = try (0..<3).map { i in
                 try loop.createTask { () async throws -> (Int, Double) in
-                    try await loop.sleep(seconds: Double(i))
+                    try await loop.sleep(for: .seconds(Double(i)))
                     let index = try await barrier.wait()
                     return (index, loop.time())
                 }

@@ -41,7 +41,7 @@ struct ExecutorTests {
                 dropped.cancel()
                 gate.store(true, ordering: .releasing)
                 _ = try await loop.runInExecutor { 0 }         // the dropped call has finished by now...
-                try await loop.sleep(seconds: 0)               // ...and its hand-over callback has run
+                try await loop.sleep(for: .seconds(0))               // ...and its hand-over callback has run
                 return (results, failure, dropped.isCancelled)
             }
         }
@@ -68,7 +68,7 @@ struct ExecutorTests {
                     finished.store(true, ordering: .releasing)
                 }
             }
-            try loop.callLater(0.001) { task.cancel() }
+            try loop.callLater(.seconds(0.001)) { task.cancel() }
             _ = try? loop.runUntilComplete(task)
             let early = finished.load(ordering: .acquiring)
             gate.store(true, ordering: .releasing)   // let the blocked worker end
@@ -191,11 +191,11 @@ struct ThreadsafeSubmissionTests {
             let outcome = Mutex<(Int, Bool)?>(nil)
             try loop.callSoon {
                 spawnThread(name: "submitter") {
-                    let slow = try! loop.runCoroutineThreadsafe { try await loop.sleep(seconds: 10); return 0 }
+                    let slow = try! loop.runCoroutineThreadsafe { try await loop.sleep(for: .seconds(10)); return 0 }
                     var timedOut = false
                     do { _ = try slow.result(timeout: .milliseconds(5)) } catch is TimeoutError { timedOut = true } catch {}
                     slow.cancel()
-                    let quick = try! loop.runCoroutineThreadsafe { try await loop.sleep(seconds: 0.001); return 7 }
+                    let quick = try! loop.runCoroutineThreadsafe { try await loop.sleep(for: .seconds(0.001)); return 7 }
                     let value = (try? quick.result()) ?? -1
                     outcome.withLock { $0 = (value, timedOut) }
                     loop.stop()
@@ -225,9 +225,9 @@ struct ThreadsafeSubmissionTests {
 
     @Test func cancellingAThreadsafeSubmissionCancelsItsTask() async throws {
         let cancelled = try await onLoopThread { loop -> Bool in
-            let handle = try loop.runCoroutineThreadsafe { try await loop.sleep(seconds: 60) }
-            try loop.callLater(0.001) { handle.cancel() }
-            try loop.runUntilComplete { while !handle.isDone { try await loop.sleep(seconds: 0.001) } }
+            let handle = try loop.runCoroutineThreadsafe { try await loop.sleep(for: .seconds(60)) }
+            try loop.callLater(.seconds(0.001)) { handle.cancel() }
+            try loop.runUntilComplete { while !handle.isDone { try await loop.sleep(for: .seconds(0.001)) } }
             do { try handle.result() } catch is CancelledError { return true } catch {}
             return false
         }

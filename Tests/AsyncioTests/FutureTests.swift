@@ -85,7 +85,7 @@ struct FutureTests {
                 trace("set (callbacks not run yet)")
                 future.addDoneCallback { _ in trace("late cb") }
             }
-            try loop.callLater(0.001) { loop.stop() }
+            try loop.callLater(.seconds(0.001)) { loop.stop() }
             try loop.runForever()
             return trace.events
         }
@@ -95,7 +95,7 @@ struct FutureTests {
     @Test func awaitingAFutureReturnsItsValue() async throws {
         let value = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop in
             let future = Future<Int>(loop: loop)
-            try loop.callLater(0.001) { try future.setResult(5) }
+            try loop.callLater(.seconds(0.001)) { try future.setResult(5) }
             return try loop.runUntilComplete { try await future.value }
         }
         #expect(value == 5)

@@ -7,7 +7,7 @@ struct GatherAndWaitTests {
         let (results, elapsed) = try await inVirtualLoop { loop -> ([Int], Double) in
             let start = loop.time()
             let results = try await loop.gather([3.0, 1.0, 2.0].map { delay in
-                { @Sendable () async throws -> Int in try await loop.sleep(seconds: delay); return Int(delay) }
+                { @Sendable () async throws -> Int in try await loop.sleep(for: .seconds(delay)); return Int(delay) }
             })
             return (results, loop.time() - start)
         }
@@ -17,16 +17,16 @@ struct GatherAndWaitTests {
 
     @Test func gatherOfDifferentTypesReturnsATuple() async throws {
         let (number, text) = try await inVirtualLoop { loop -> (Int, String) in
-            try await loop.gather({ try await loop.sleep(seconds: 1); return 1 }, { "two" })
+            try await loop.gather({ try await loop.sleep(for: .seconds(1)); return 1 }, { "two" })
         }
         #expect(number == 1 && text == "two")
     }
 
     @Test func gatherThrowsTheFirstErrorInTimeAndTheOthersKeepRunning() async throws {
         let (error, survivorFinished) = try await inVirtualLoop { loop -> (Boom?, Bool) in
-            let slowFailure = try loop.createTask { () async throws -> Int in try await loop.sleep(seconds: 2); throw Boom(code: 2) }
-            let fastFailure = try loop.createTask { () async throws -> Int in try await loop.sleep(seconds: 1); throw Boom(code: 1) }
-            let survivor = try loop.createTask { () async throws -> Int in try await loop.sleep(seconds: 3); return 3 }
+            let slowFailure = try loop.createTask { () async throws -> Int in try await loop.sleep(for: .seconds(2)); throw Boom(code: 2) }
+            let fastFailure = try loop.createTask { () async throws -> Int in try await loop.sleep(for: .seconds(1)); throw Boom(code: 1) }
+            let survivor = try loop.createTask { () async throws -> Int in try await loop.sleep(for: .seconds(3)); return 3 }
             var caught: Boom?
             do { _ = try await loop.gather([slowFailure, fastFailure, survivor]) } catch let e as Boom { caught = e }
             #expect(loop.time() == 1.0)
@@ -67,9 +67,9 @@ struct GatherAndWaitTests {
 
     @Test func cancellingAGatherCancelsItsChildren() async throws {
         let cancelled = try await inVirtualLoop { loop -> [Bool] in
-            let children = try (0..<3).map { _ in try loop.createTask { try await loop.sleep(seconds: 60) } }
+            let children = try (0..<3).map { _ in try loop.createTask { try await loop.sleep(for: .seconds(60)) } }
             let gathering = try loop.createTask { _ = try await loop.gather(children) }
-            try await loop.sleep(seconds: 1)
+            try await loop.sleep(for: .seconds(1))
             gathering.cancel()
             _ = try? await gathering.value
             for child in children { _ = try? await child.value }
@@ -81,7 +81,7 @@ struct GatherAndWaitTests {
     @Test func waitFirstCompletedReturnsDoneAndPendingWithoutCancelling() async throws {
         let (done, pending, stillRunning) = try await inVirtualLoop { loop -> ([String], [String], Bool) in
             let tasks = try [("a", 2.0), ("b", 1.0), ("c", 3.0)].map { name, delay in
-                try loop.createTask(name: name) { try await loop.sleep(seconds: delay) }
+                try loop.createTask(name: name) { try await loop.sleep(for: .seconds(delay)) }
             }
             let (done, pending) = try await loop.wait(tasks, returnWhen: .firstCompleted)
             let running = pending.allSatisfy { !$0.isDone }
@@ -95,9 +95,9 @@ struct GatherAndWaitTests {
 
     @Test func waitFirstExceptionAndTimeout() async throws {
         let (failedFirst, timedOut) = try await inVirtualLoop { loop -> ([String], Int) in
-            let ok = try loop.createTask(name: "ok") { try await loop.sleep(seconds: 1) }
-            let bad = try loop.createTask(name: "bad") { () async throws -> Void in try await loop.sleep(seconds: 2); throw Boom() }
-            let slow = try loop.createTask(name: "slow") { try await loop.sleep(seconds: 10) }
+            let ok = try loop.createTask(name: "ok") { try await loop.sleep(for: .seconds(1)) }
+            let bad = try loop.createTask(name: "bad") { () async throws -> Void in try await loop.sleep(for: .seconds(2)); throw Boom() }
+            let slow = try loop.createTask(name: "slow") { try await loop.sleep(for: .seconds(10)) }
             let (done, _) = try await loop.wait([ok, bad, slow], returnWhen: .firstException)
             let (_, pending) = try await loop.wait([slow], timeout: .seconds(1))
             slow.cancel()
@@ -109,7 +109,7 @@ struct GatherAndWaitTests {
 
     @Test func asCompletedYieldsInCompletionOrder() async throws {
         let order = try await inVirtualLoop { loop -> [Int] in
-            let tasks = try [3, 1, 2].map { n in try loop.createTask { () async throws -> Int in try await loop.sleep(seconds: Double(n)); return n } }
+            let tasks = try [3, 1, 2].map { n in try loop.createTask { () async throws -> Int in try await loop.sleep(for: .seconds(Double(n))); return n } }
             var order: [Int] = []
             for try await task in try loop.asCompleted(tasks) { order.append(try task.result()) }
             return order
@@ -119,7 +119,7 @@ struct GatherAndWaitTests {
 
     @Test func asCompletedTimesOut() async throws {
         let (got, timedOut) = try await inVirtualLoop { loop -> ([Int], Bool) in
-            let tasks = try [1, 5].map { n in try loop.createTask { () async throws -> Int in try await loop.sleep(seconds: Double(n)); return n } }
+            let tasks = try [1, 5].map { n in try loop.createTask { () async throws -> Int in try await loop.sleep(for: .seconds(Double(n))); return n } }
             var got: [Int] = []
             var timedOut = false
             do {
@@ -136,9 +136,9 @@ struct GatherAndWaitTests {
 
     @Test func shieldKeepsTheInnerTaskRunningWhenTheOuterIsCancelled() async throws {
         let (outerCancelled, innerResult) = try await inVirtualLoop { loop -> (Bool, Int) in
-            let inner = try loop.createTask { () async throws -> Int in try await loop.sleep(seconds: 2); return 42 }
+            let inner = try loop.createTask { () async throws -> Int in try await loop.sleep(for: .seconds(2)); return 42 }
             let outer = try loop.createTask { try await loop.shield(inner) }
-            try await loop.sleep(seconds: 1)
+            try await loop.sleep(for: .seconds(1))
             outer.cancel()
             _ = try? await outer.value
             return (outer.isCancelled, try await inner.value)

@@ -126,7 +126,7 @@ struct SemaphoreTests {
                         holders.value += 1
                         maxHolders.value = max(maxHolders.value, holders.value)
                         order.value.append(i)
-                        try await loop.sleep(seconds: 1)
+                        try await loop.sleep(for: .seconds(1))
                         holders.value -= 1
                     }
                 }

@@ -43,7 +43,7 @@ struct LoopLifecycleTests {
             }
             record { try loop.callSoon {} }
             record { try loop.callSoonThreadsafe {} }
-            record { try loop.callLater(1.0) {} }
+            record { try loop.callLater(.seconds(1.0)) {} }
             record { try loop.runForever() }
             record { _ = try loop.createTask { 1 } }
             record { _ = try loop.runUntilComplete { 1 } }
@@ -69,8 +69,8 @@ struct LoopLifecycleTests {
 
     @Test func stopBeforeCompletionThrows() async throws {
         let error = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> EventLoopError? in
-            try loop.callLater(0.001) { loop.stop() }
-            do { _ = try loop.runUntilComplete { try await loop.sleep(seconds: 10) } } catch let e as EventLoopError { return e }
+            try loop.callLater(.seconds(0.001)) { loop.stop() }
+            do { _ = try loop.runUntilComplete { try await loop.sleep(for: .seconds(10)) } } catch let e as EventLoopError { return e }
             return nil
         }
         #expect(error == .stoppedBeforeComplete)
@@ -82,7 +82,7 @@ struct LoopLifecycleTests {
                 let loop = try EventLoop.running()
                 let trace = Trace()
                 try loop.createTask {
-                    do { try await loop.sleep(seconds: 60) } catch { trace("leftover saw \(error)") }
+                    do { try await loop.sleep(for: .seconds(60)) } catch { trace("leftover saw \(error)") }
                 }
                 try await loop.sleep(for: .zero)
                 return trace.events + ["main done"]
@@ -104,7 +104,7 @@ struct LoopLifecycleTests {
     @Test func asyncRunIsCancelledWithItsCaller() async throws {
         let outer = Task {
             try await run { () async throws -> String in
-                try await sleep(seconds: 60)
+                try await sleep(for: .seconds(60))
                 return "not cancelled"
             }
         }

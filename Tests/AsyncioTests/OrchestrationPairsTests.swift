@@ -38,8 +38,8 @@ struct OrchestrationPairsTests {
 
             try await sleep(for: .zero)
             try await loop.sleep(for: .zero)
-            try await sleep(seconds: 0)
-            try await loop.sleep(seconds: 0)
+            try await sleep(for: .seconds(0))
+            try await loop.sleep(for: .seconds(0))
             try await sleep(until: loop.clock.now)
             try await loop.sleep(until: loop.clock.now)
             _ = try await (uncancellable { 1 }, loop.uncancellable { 1 })
@@ -51,6 +51,22 @@ struct OrchestrationPairsTests {
             return seen
         }
         #expect(results.count == 4)
+    }
+
+    /// Issue 17: `currentTask` and `allTasks` complete their pairs (asyncio's `current_task()` and
+    /// `all_tasks()` are module functions that also take a loop).
+    @Test func currentTaskAndAllTasksExistBothWays() async throws {
+        let (same, names) = try await inVirtualLoop { loop -> (Bool, [String]) in
+            let task = try loop.createTask(name: "probe") { () -> Bool in
+                currentTask() === loop.currentTask() && loop.currentTask()?.name == "probe"
+            }
+            let names = try allTasks().map(\.name)
+            #expect(names == loop.allTasks().map(\.name))
+            return (try await task.value, names)
+        }
+        #expect(same)
+        #expect(names.contains("probe"))
+        #expect(throws: EventLoopError.noRunningLoop) { try allTasks() }
     }
 
     @Test func freeFunctionsOutsideALoopThrowNoRunningLoop() async throws {

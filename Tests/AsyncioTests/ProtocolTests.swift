@@ -58,7 +58,7 @@ struct ProtocolTests {
                     RecordingProtocol("client", trace: trace)
                 }
                 try transport.write([1, 2, 3])
-                while client.received.count < 3 { try await loop.sleep(seconds: 0) }
+                while client.received.count < 3 { try await loop.sleep(for: .seconds(0)) }
                 #expect(server.connectionCount == 1)
                 transport.close()
                 try await client.lostEvent.wait()
@@ -162,9 +162,9 @@ struct ProtocolTests {
                 for _ in 0..<8 { try transport.write(chunk) }       // far more than the socket takes
                 #expect(trace.events == ["client made", "client pause"])
                 gate.set()
-                while !trace.events.contains("client resume") { try await loop.sleep(seconds: 0.001) }
+                while !trace.events.contains("client resume") { try await loop.sleep(for: .seconds(0.001)) }
                 try transport.writeEOF()
-                while count.value < 8 << 20 { try await loop.sleep(seconds: 0.001) }
+                while count.value < 8 << 20 { try await loop.sleep(for: .seconds(0.001)) }
                 transport.close()
                 server.close()
                 try await server.waitClosed()

@@ -27,7 +27,7 @@ struct QueueTests {
             }
             let consumer = try loop.createTask {
                 for _ in 0..<3 {
-                    try await loop.sleep(seconds: 1)
+                    try await loop.sleep(for: .seconds(1))
                     trace("got \(try await queue.get())")
                 }
             }
@@ -61,7 +61,7 @@ struct QueueTests {
             let worker = try loop.createTask {
                 for _ in 0..<3 {
                     let item = try await queue.get()
-                    try await loop.sleep(seconds: 1)
+                    try await loop.sleep(for: .seconds(1))
                     trace("done \(item)")
                     try queue.taskDone()
                 }
@@ -108,7 +108,7 @@ struct QueueTests {
         let items = try await inVirtualLoop { loop -> [Int] in
             let queue = Queue<Int>()
             try loop.createTask {
-                for i in 0..<3 { try await queue.put(i); try await loop.sleep(seconds: 1) }
+                for i in 0..<3 { try await queue.put(i); try await loop.sleep(for: .seconds(1)) }
                 queue.shutdown()
             }
             var items: [Int] = []
@@ -116,6 +116,25 @@ struct QueueTests {
             return items
         }
         #expect(items == [0, 1, 2])
+    }
+
+    /// Issue 17: asyncio's `(priority, item)` pairs, with an item that is not `Comparable`.
+    @Test func priorityQueueTakesAPriorityApartFromTheItem() async throws {
+        struct Request { let path: String }  // no Comparable, no Equatable
+        let paths = try await inVirtualLoop { _ -> [String] in
+            let queue = PriorityQueue<Prioritized<Int, Request>>()
+            try queue.putNowait(Request(path: "/slow"), priority: 5)
+            try await queue.put(Request(path: "/urgent-1"), priority: 0)
+            try queue.putNowait(Request(path: "/normal"), priority: 1)
+            try queue.putNowait(Request(path: "/urgent-2"), priority: 0)
+            var paths: [String] = []
+            while !queue.isEmpty {
+                let entry = try await queue.get()
+                paths.append("\(entry.priority)\(entry.item.path)")
+            }
+            return paths
+        }
+        #expect(paths == ["0/urgent-1", "0/urgent-2", "1/normal", "5/slow"])  // FIFO among equal priorities
     }
 
     @Test func priorityQueueIsOrderedAndStable() async throws {
@@ -156,7 +175,7 @@ struct AsyncGeneratorTests {
                 trace("producer done")
             }
             var iterator = generator.makeAsyncIterator()
-            try await loop.sleep(seconds: 1)
+            try await loop.sleep(for: .seconds(1))
             trace("asking")
             while let value = try await iterator.next() {
                 trace("consume \(value)")

@@ -32,7 +32,7 @@ struct SleepAndClockTests {
                 }
                 try await loop.sleep(for: .zero)
                 trace("task resumed")
-                try await loop.sleep(seconds: 0)
+                try await loop.sleep(for: .seconds(0))
                 trace("task resumed again")
             }
             return trace.events
@@ -44,7 +44,7 @@ struct SleepAndClockTests {
         let (start, end) = try await onLoopThread { loop -> (Double, Double) in
             try loop.runUntilComplete {
                 let start = loop.time()
-                try await loop.sleep(seconds: 0.0015)
+                try await loop.sleep(for: .seconds(0.0015))
                 return (start, loop.time())
             }
         }
@@ -66,6 +66,6 @@ struct SleepAndClockTests {
     }
 
     @Test func sleepOutsideALoopThrows() async throws {
-        await #expect(throws: EventLoopError.noRunningLoop) { try await sleep(seconds: 0.01) }
+        await #expect(throws: EventLoopError.noRunningLoop) { try await sleep(for: .seconds(0.01)) }
     }
 }

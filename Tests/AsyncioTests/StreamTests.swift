@@ -25,7 +25,7 @@ func withEchoServer<T: Sendable>(
             try await server.waitClosed()
             return result
         }
-        try loop.runUntilComplete { try await loop.sleep(seconds: 0.001) }  // let close callbacks run
+        try loop.runUntilComplete { try await loop.sleep(for: .seconds(0.001)) }  // let close callbacks run
         #expect(!loop.dump().contains("tcp"), "a TCP handle leaked:\n\(loop.dump())")
         return result
     }
@@ -137,7 +137,7 @@ struct StreamTests {
                 for _ in 0..<8 { try writer.write(chunk) }       // far more than the socket buffers take
                 let buffered = writer.writeBufferSize
                 let draining = try loop.createTask { try await writer.drain() }
-                try await loop.sleep(seconds: 0.01)
+                try await loop.sleep(for: .seconds(0.01))
                 #expect(!draining.isDone)                        // drain waits while the peer is slow
                 gate.set()
                 try await draining.value
@@ -253,7 +253,7 @@ struct StreamFaultTests {
             try loop.runUntilComplete {
                 let server = try loop.startServer(port: 0) { reader, _ in _ = try await reader.read() }
                 _ = try await loop.openConnection(host: "127.0.0.1", port: server.address!.port)
-                try await loop.sleep(seconds: 0.005)
+                try await loop.sleep(for: .seconds(0.005))
             }
             try loop.cancelAllTasks()
             try loop.close()   // must close the listener and both connections, with no error logged

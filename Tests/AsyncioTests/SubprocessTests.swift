@@ -16,7 +16,7 @@ struct SubprocessTests {
                 let (out, err) = try await process.communicate(input: Array("hello\n".utf8))
                 return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self), process.returnCode ?? -999)
             }
-            try loop.runUntilComplete { try await loop.sleep(seconds: 0.001) }  // close callbacks
+            try loop.runUntilComplete { try await loop.sleep(for: .seconds(0.001)) }  // close callbacks
             #expect(!loop.dump().contains("process") && !loop.dump().contains("pipe"), "\(loop.dump())")
             return result
         }
@@ -67,7 +67,7 @@ struct SubprocessTests {
                     return (error.code, error.description)
                 }
             }
-            try loop.runUntilComplete { try await loop.sleep(seconds: 0.001) }
+            try loop.runUntilComplete { try await loop.sleep(for: .seconds(0.001)) }
             #expect(!loop.dump().contains("process") && !loop.dump().contains("pipe"), "\(loop.dump())")
             return result
         }
@@ -99,7 +99,7 @@ struct SubprocessTests {
             let (cancelled, pid) = try loop.runUntilComplete { () async throws -> (Bool, Int32) in
                 let process = try loop.createSubprocessExec("sleep", ["10"])
                 let waiting = try loop.createTask { try await process.wait() }
-                try await loop.sleep(seconds: 0)
+                try await loop.sleep(for: .seconds(0))
                 waiting.cancel()
                 do { _ = try await waiting.value } catch is CancelledError {}
                 return (waiting.isCancelled && process.returnCode == nil, process.pid)

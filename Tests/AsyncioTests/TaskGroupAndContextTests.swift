@@ -8,7 +8,7 @@ struct TaskGroupTests {
             let finished = Box<[Int]>([])
             let value = try await loop.taskGroup { group in
                 for i in 1...3 {
-                    try group.createTask { try await loop.sleep(seconds: Double(i)); finished.value.append(i) }
+                    try group.createTask { try await loop.sleep(for: .seconds(Double(i))); finished.value.append(i) }
                 }
                 return "body done"
             }
@@ -23,12 +23,12 @@ struct TaskGroupTests {
             let sibling = Box<LoopTask<Void>?>(nil)
             do {
                 try await loop.taskGroup { group in
-                    try group.createTask { () async throws -> Void in try await loop.sleep(seconds: 1); throw Boom(code: 1) }
+                    try group.createTask { () async throws -> Void in try await loop.sleep(for: .seconds(1)); throw Boom(code: 1) }
                     try group.createTask { () async throws -> Void in
-                        do { try await loop.sleep(seconds: 1) } catch {}
+                        do { try await loop.sleep(for: .seconds(1)) } catch {}
                         throw Boom(code: 2)  // fails while being cancelled: reported too
                     }
-                    sibling.value = try group.createTask { try await loop.sleep(seconds: 60) }
+                    sibling.value = try group.createTask { try await loop.sleep(for: .seconds(60)) }
                 }
                 return ([], false, 0)
             } catch let group as ExceptionGroup {
@@ -45,7 +45,7 @@ struct TaskGroupTests {
             let saw = Box(false)
             _ = try? await loop.taskGroup { group in
                 try group.createTask { () async throws -> Void in throw Boom() }
-                do { try await loop.sleep(seconds: 60) } catch is CancelledError { saw.value = true; throw CancelledError() }
+                do { try await loop.sleep(for: .seconds(60)) } catch is CancelledError { saw.value = true; throw CancelledError() }
             }
             return saw.value
         }
@@ -58,13 +58,13 @@ struct TaskGroupTests {
             let runner = try loop.createTask { () async throws -> String in
                 do {
                     try await loop.taskGroup { group in
-                        child.value = try group.createTask { try await loop.sleep(seconds: 60) }
-                        try await loop.sleep(seconds: 60)
+                        child.value = try group.createTask { try await loop.sleep(for: .seconds(60)) }
+                        try await loop.sleep(for: .seconds(60))
                     }
                     return "returned"
                 } catch is CancelledError { return "cancelled" }
             }
-            try await loop.sleep(seconds: 1)
+            try await loop.sleep(for: .seconds(1))
             runner.cancel()
             return (try await runner.value, child.value?.isCancelled ?? false)
         }
@@ -94,7 +94,7 @@ struct ContextVarTests {
                 try loop.createTask {
                     trace("\(id) starts with \(requestID.get() ?? "nil")")
                     requestID.set(id)
-                    try await loop.sleep(seconds: 1)
+                    try await loop.sleep(for: .seconds(1))
                     trace("\(id) sees \(requestID.get() ?? "nil")")
                 }
             }
@@ -114,7 +114,7 @@ struct ContextVarTests {
             try loop.callLater(.seconds(1)) { trace("later \(variable.get()!)") }
             variable.set(2)
             try loop.callSoonThreadsafe { trace("threadsafe \(variable.get()!)") }
-            try await loop.sleep(seconds: 2)
+            try await loop.sleep(for: .seconds(2))
             trace("task \(variable.get()!)")
             return trace.events
         }
@@ -166,7 +166,7 @@ struct RetryingTests {
 
     @Test func timedMeasuresLoopTime() async throws {
         let duration = try await inVirtualLoop { loop in
-            try await loop.timed { try await loop.sleep(seconds: 1.5) }.duration
+            try await loop.timed { try await loop.sleep(for: .seconds(1.5)) }.duration
         }
         #expect(duration == .milliseconds(1500))
     }

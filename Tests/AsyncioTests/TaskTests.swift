@@ -37,8 +37,8 @@ struct TaskTests {
 
     @Test func cancelWithAMessage() async throws {
         let (error, cancelled) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> (CancelledError?, Bool) in
-            let task = try loop.createTask { try await loop.sleep(seconds: 60) }
-            try loop.callLater(0.001) { task.cancel(message: "shutting down") }
+            let task = try loop.createTask { try await loop.sleep(for: .seconds(60)) }
+            try loop.callLater(.seconds(0.001)) { task.cancel(message: "shutting down") }
             var caught: CancelledError?
             do { try loop.runUntilComplete(task) } catch let e as CancelledError { caught = e }
             #expect(!task.cancel())  // already done
@@ -52,13 +52,13 @@ struct TaskTests {
         let (value, cancelled) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> (String, Bool) in
             let task = try loop.createTask { () async throws -> String in
                 do {
-                    try await loop.sleep(seconds: 60)
+                    try await loop.sleep(for: .seconds(60))
                     return "slept"
                 } catch let error as CancelledError {
                     return "caught \(error.message ?? "")"
                 }
             }
-            try loop.callLater(0.001) { task.cancel(message: "m") }
+            try loop.callLater(.seconds(0.001)) { task.cancel(message: "m") }
             let value = try loop.runUntilComplete(task)
             return (value, task.isCancelled)
         }
@@ -93,7 +93,7 @@ struct TaskTests {
 
     @Test func currentTaskAndAllTasks() async throws {
         let (names, current, remaining) = try await onLoopThread(timeSource: .virtual(autoJump: true)) { loop -> ([String], String?, Int) in
-            let sleeper = try loop.createTask(name: "sleeper") { try await loop.sleep(seconds: 60) }
+            let sleeper = try loop.createTask(name: "sleeper") { try await loop.sleep(for: .seconds(60)) }
             let result = try loop.runUntilComplete { () async throws -> ([String], String?) in
                 (loop.allTasks().map(\.name).sorted(), currentTask()?.name)
             }
@@ -129,13 +129,13 @@ struct CancellationDeliveryTests {
                 // scheduled when the canceller runs, yet the sleeper's sleep throws (asyncio semantics).
                 let sleeper = try loop.createTask {
                     do {
-                        try await loop.sleep(seconds: 1)
+                        try await loop.sleep(for: .seconds(1))
                         trace("sleeper woke normally")
                     } catch let error as CancelledError {
                         trace("sleeper cancelled: \(error.message ?? "")")
                     }
                 }
-                try await loop.sleep(seconds: 1)
+                try await loop.sleep(for: .seconds(1))
                 sleeper.cancel(message: "late")
                 try await sleeper.value
             }
@@ -150,17 +150,17 @@ struct CancellationDeliveryTests {
             let start = loop.time()
             let worker = try loop.createTask {
                 do {
-                    try await loop.sleep(seconds: 60)
+                    try await loop.sleep(for: .seconds(60))
                 } catch let error as CancelledError {
                     trace("cleaning up")
                     // A plain sleep here would throw at once: Swift cancellation is irreversible.
-                    await #expect(throws: CancelledError.self) { try await loop.sleep(seconds: 1) }
-                    try await loop.uncancellable { try await loop.sleep(seconds: 1) }
+                    await #expect(throws: CancelledError.self) { try await loop.sleep(for: .seconds(1)) }
+                    try await loop.uncancellable { try await loop.sleep(for: .seconds(1)) }
                     trace("cleanup complete")
                     throw error
                 }
             }
-            try loop.callLater(2.0) { worker.cancel() }
+            try loop.callLater(.seconds(2.0)) { worker.cancel() }
             do { try loop.runUntilComplete(worker) } catch is CancelledError { trace("worker cancelled") }
             return (trace.events, loop.time() - start)
         }

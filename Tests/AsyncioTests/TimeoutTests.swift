@@ -9,11 +9,11 @@ struct TimeoutTests {
             do {
                 _ = try await loop.waitFor(timeout: .seconds(2)) { () async throws -> String in
                     do {
-                        try await loop.sleep(seconds: 5)
+                        try await loop.sleep(for: .seconds(5))
                         return "Complete"
                     } catch {
                         trace("work cancelled")
-                        try await loop.uncancellable { try await loop.sleep(seconds: 0.5) }
+                        try await loop.uncancellable { try await loop.sleep(for: .seconds(0.5)) }
                         trace("work cleaned up")
                         throw error
                     }
@@ -29,7 +29,7 @@ struct TimeoutTests {
 
     @Test func workThatFinishesInTimeReturnsItsValue() async throws {
         let value = try await inVirtualLoop { loop in
-            try await loop.waitFor(timeout: .seconds(2)) { try await loop.sleep(seconds: 1); return 7 }
+            try await loop.waitFor(timeout: .seconds(2)) { try await loop.sleep(for: .seconds(1)); return 7 }
         }
         #expect(value == 7)
     }
@@ -38,7 +38,7 @@ struct TimeoutTests {
         let value = try await inVirtualLoop { loop in
             // The work ends at exactly the deadline (same iteration): its result wins.
             try await loop.waitFor(timeout: .seconds(1)) { () async throws -> String in
-                do { try await loop.sleep(seconds: 1) } catch {}
+                do { try await loop.sleep(for: .seconds(1)) } catch {}
                 return "result"
             }
         }
@@ -51,7 +51,7 @@ struct TimeoutTests {
             do {
                 try await loop.withTimeout(.seconds(1)) { _ in
                     do {
-                        try await loop.withTimeout(.seconds(5)) { _ in try await loop.sleep(seconds: 10) }
+                        try await loop.withTimeout(.seconds(5)) { _ in try await loop.sleep(for: .seconds(10)) }
                     } catch is TimeoutError {
                         trace("inner timeout (wrong)")
                     } catch is CancelledError {
@@ -75,9 +75,9 @@ struct TimeoutTests {
                     #expect(scope.deadline == nil)
                     scope.reschedule(after: .seconds(3))
                     whenSeen.value = scope.deadline?.seconds
-                    try await loop.sleep(seconds: 1)
+                    try await loop.sleep(for: .seconds(1))
                     scope.reschedule(after: .seconds(1))
-                    try await loop.sleep(seconds: 60)
+                    try await loop.sleep(for: .seconds(60))
                 }
             } catch is TimeoutError {}
             return (loop.time(), whenSeen.value)
@@ -90,11 +90,11 @@ struct TimeoutTests {
         let caught = try await inVirtualLoop { loop -> String in
             let waiter = try loop.createTask { () async throws -> String in
                 do {
-                    _ = try await loop.waitFor(timeout: .seconds(10)) { try await loop.sleep(seconds: 60) }
+                    _ = try await loop.waitFor(timeout: .seconds(10)) { try await loop.sleep(for: .seconds(60)) }
                     return "returned"
                 } catch is TimeoutError { return "timeout" } catch is CancelledError { return "cancelled" }
             }
-            try await loop.sleep(seconds: 1)
+            try await loop.sleep(for: .seconds(1))
             waiter.cancel()
             return try await waiter.value
         }
@@ -103,7 +103,7 @@ struct TimeoutTests {
 
     @Test func waitForATaskCancelsItOnTimeout() async throws {
         let cancelled = try await inVirtualLoop { loop -> Bool in
-            let task = try loop.createTask { try await loop.sleep(seconds: 60) }
+            let task = try loop.createTask { try await loop.sleep(for: .seconds(60)) }
             await #expect(throws: TimeoutError.self) { try await loop.waitFor(task, timeout: .seconds(1)) }
             return task.isCancelled
         }

@@ -72,7 +72,7 @@ struct TimerTests {
                 handles.append(try loop.callAt(base + Double(i % 50) * 0.0001) { fired.append(i) })
             }
             for (i, handle) in handles.enumerated() where i % 2 == 1 { handle.cancel() }
-            try loop.callLater(0.01) { loop.stop() }
+            try loop.callLater(.seconds(0.01)) { loop.stop() }
             try loop.runForever()
             let expected = (0..<2000).filter { $0 % 2 == 0 }.sorted { ($0 % 50, $0) < ($1 % 50, $1) }
             return (fired, expected)
@@ -120,7 +120,7 @@ struct TimerTests {
     @Test func aPollTimerDueBeforeLibuvPollsStillWakesTheLoop() async throws {
         // libuv up to 1.44 runs due timers first and then polls with no timeout if no timer is left:
         // a loop thread held up between arming its poll timer and libuv's clock update slept forever
-        // (a `sleep(seconds: 0.001)` hung the sanitizer runs about once in 25). Here the thread is held
+        // (a `sleep(for: .seconds(0.001))` hung the sanitizer runs about once in 25). Here the thread is held
         // up at that point on purpose, every time, for longer than the poll's timeout (2 ms longer:
         // libuv's clock has millisecond steps).
         let (finished, heldUp) = try await onLoopThread { loop -> (Bool, Int) in
@@ -137,7 +137,7 @@ struct TimerTests {
             do {
                 // A sleep reaches the blocking poll unless the thread already took longer than the
                 // whole sleep to get there (it can, under a sanitizer): sleep again until it did.
-                try loop.runUntilComplete { repeat { try await loop.sleep(seconds: 0.02) } while heldUp.value == 0 }
+                try loop.runUntilComplete { repeat { try await loop.sleep(for: .seconds(0.02)) } while heldUp.value == 0 }
                 return (true, heldUp.value)
             } catch EventLoopError.stoppedBeforeComplete {
                 return (false, heldUp.value)

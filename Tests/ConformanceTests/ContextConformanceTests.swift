@@ -40,11 +40,11 @@ struct ContextConformanceTests {
             variable.set("at call_soon")
             try loop.callSoon { callback("call_soon") }
             variable.set("at call_later")
-            try loop.callLater(0.01) { callback("call_later") }
+            try loop.callLater(.seconds(0.01)) { callback("call_later") }
             variable.set("at call_soon_threadsafe")
             try loop.callSoonThreadsafe { callback("call_soon_threadsafe") }
             variable.set("main")
-            try await sleep(seconds: 0.02)
+            try await sleep(for: .seconds(0.02))
             events("main sees \(variable.get()!)")
         }
         expectCPythonTrace(events, "context_callbacks_run_in_the_context_captured_when_scheduled")

@@ -56,12 +56,12 @@ struct EventsConformanceTests {
         let events = try await traceOnLoopThread { test, events in
             let loop = test.loop
             try loop.callSoon { events("ready callback") }
-            let a = try loop.callLater(-1.0) { events("a (-1 s)") }
+            let a = try loop.callLater(.seconds(-1.0)) { events("a (-1 s)") }
             try loop.callLater(.seconds(-2)) { events("b (-2 s)") }
             try loop.callLater(.zero) { events("c (0 s)") }
             try loop.callAt(loop.time() - 3) { events("d (call_at now - 3 s)") }
             events("a.when() < loop.time(): \(a.when < loop.time() ? "True" : "False")")
-            try loop.callLater(0.001) { loop.stop() }
+            try loop.callLater(.seconds(0.001)) { loop.stop() }
             try loop.runForever()
         }
         expectCPythonTrace(events, "events_negative_delays_ordered_by_deadline")
@@ -76,9 +76,9 @@ struct EventsConformanceTests {
                 events("\(label) on time: \(loop.time() >= due ? "True" : "False")")
             }
             try loop.callLater(.milliseconds(30)) { fire("t30") }
-            try loop.callLater(0.010) { fire("t10") }
+            try loop.callLater(.seconds(0.010)) { fire("t10") }
             try loop.callAt(start + 0.020) { fire("t20") }
-            try loop.callLater(0.040) { loop.stop() }
+            try loop.callLater(.seconds(0.040)) { loop.stop() }
             try loop.runForever()
         }
         expectCPythonTrace(events, "events_timers_fire_in_deadline_order")
@@ -89,14 +89,14 @@ struct EventsConformanceTests {
             let loop = test.loop
             let first = try loop.callSoon { events("first") }
             let second = try loop.callSoon { events("second") }
-            let timer = try loop.callLater(0.001) { events("timer") }
+            let timer = try loop.callLater(.seconds(0.001)) { events("timer") }
             let threadsafe = try loop.callSoonThreadsafe { events("threadsafe") }
             try loop.callSoon { events("third") }
             second.cancel()
             second.cancel()
             timer.cancel()
             threadsafe.cancel()
-            try loop.callLater(0.005) { loop.stop() }
+            try loop.callLater(.seconds(0.005)) { loop.stop() }
             try loop.runForever()
             first.cancel()
             events("timer cancelled: \(timer.isCancelled ? "True" : "False")")
@@ -147,7 +147,7 @@ struct EventsConformanceTests {
             try loop.callSoon { throw Boom(name: "Boom7") }
             try loop.callSoon { events("next callback still runs") }
             try loop.callLater(.zero) { throw Boom(name: "Boom8") }
-            try loop.callLater(0.001) { loop.stop() }
+            try loop.callLater(.seconds(0.001)) { loop.stop() }
             try loop.runForever()
         }
         expectCPythonTrace(events, "events_callback_error_goes_to_exception_handler")
@@ -171,7 +171,7 @@ struct EventsConformanceTests {
             try loop.close()
             events("after close: is_closed=\(py(loop.isClosed))")
             attempt("call_soon") { try loop.callSoon { events("never") } }
-            attempt("call_later") { try loop.callLater(1.0) { events("never") } }
+            attempt("call_later") { try loop.callLater(.seconds(1.0)) { events("never") } }
             attempt("call_soon_threadsafe") { try loop.callSoonThreadsafe { events("never") } }
             attempt("run_forever") { try loop.runForever() }
             attempt("close again") { try loop.close() }
@@ -195,7 +195,7 @@ struct EventsConformanceTests {
             events("runs again: \(try loop.runUntilComplete { () async throws -> Int in try await sleep(for: .zero); return 42 })")
             let task = try loop.createTask {
                 loop.stop()
-                try await sleep(seconds: 1)
+                try await sleep(for: .seconds(1))
             }
             do { try loop.runUntilComplete(task) } catch EventLoopError.stoppedBeforeComplete {
                 events("stopped first: RuntimeError; task done: \(py(task.isDone))")

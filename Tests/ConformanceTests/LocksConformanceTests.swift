@@ -137,7 +137,7 @@ struct LocksConformanceTests {
             events("wait() on a set event returned at once")
             event.clear()
             let late = try waiter(3)
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             events("after clear: late waiter done=\(py(late.isDone))")
             event.set()
             try await late.value
@@ -185,10 +185,10 @@ struct LocksConformanceTests {
             }
             try await sleep(for: .zero)
             try await condition.withLock { try condition.notify(1) }
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             events("-- notify(2)")
             try await condition.withLock { try condition.notify(2) }
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             events("-- notify_all()")
             try await condition.withLock { try condition.notifyAll() }
             _ = try await gather(tasks)
@@ -251,7 +251,7 @@ struct LocksConformanceTests {
                 try loop.createTask {
                     try await semaphore.withPermit {
                         events("task \(i) has a permit")
-                        try await sleep(seconds: 0.01)
+                        try await sleep(for: .seconds(0.01))
                     }
                 }
             }

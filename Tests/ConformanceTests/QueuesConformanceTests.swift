@@ -116,7 +116,7 @@ struct QueuesConformanceTests {
             let consumer = try loop.createTask {
                 while true {
                     let item = try await queue.get()
-                    try await sleep(seconds: 0.01)
+                    try await sleep(for: .seconds(0.01))
                     events("processed \(item)")
                     try queue.taskDone()
                 }

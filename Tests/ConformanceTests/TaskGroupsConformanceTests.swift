@@ -8,7 +8,7 @@ struct TaskGroupsConformanceTests {
     @Test func theGroupEndsOnceTheBodyAndEveryChildAreDone() async throws {
         let events = try await trace { loop, events in
             @Sendable func child(_ delay: Double, _ label: String) async throws -> String {
-                try await sleep(seconds: delay)
+                try await sleep(for: .seconds(delay))
                 events("\(label) finished")
                 return label
             }
@@ -28,13 +28,13 @@ struct TaskGroupsConformanceTests {
             do {
                 try await taskGroup { group in
                     try group.createTask { () async throws -> Void in
-                        try await sleep(seconds: 0.01)
+                        try await sleep(for: .seconds(0.01))
                         throw Boom()
                     }
                     try group.createTask {
-                        do { try await sleep(seconds: 10) } catch { events("sibling cancelled"); throw error }
+                        do { try await sleep(for: .seconds(10)) } catch { events("sibling cancelled"); throw error }
                     }
-                    do { try await sleep(seconds: 10) } catch { events("body cancelled"); throw error }
+                    do { try await sleep(for: .seconds(10)) } catch { events("body cancelled"); throw error }
                 }
             } catch {
                 events("raised \(errorName(error))")
@@ -47,13 +47,13 @@ struct TaskGroupsConformanceTests {
     @Test func theErrorGroupListsTheChildrensErrorsThenTheBodys() async throws {
         let events = try await trace { loop, events in
             @Sendable func failing(_ delay: Double, _ label: String) async throws {
-                try await sleep(seconds: delay)
+                try await sleep(for: .seconds(delay))
                 throw Boom(name: label)
             }
             do {
                 try await taskGroup { group in
                     try group.createTask { try await failing(0.01, "child error") }
-                    do { try await sleep(seconds: 10) } catch is CancelledError { throw Boom(name: "body error") }
+                    do { try await sleep(for: .seconds(10)) } catch is CancelledError { throw Boom(name: "body error") }
                 }
             } catch {
                 events("body fails after a child: \(errorName(error))")
@@ -75,14 +75,14 @@ struct TaskGroupsConformanceTests {
             do {
                 try await taskGroup { group in
                     try group.createTask { () async throws -> Void in
-                        do { try await sleep(seconds: 10) } catch { throw Boom(name: "error while cancelled") }
+                        do { try await sleep(for: .seconds(10)) } catch { throw Boom(name: "error while cancelled") }
                     }
                     try group.createTask { () async throws -> Void in
-                        try await sleep(seconds: 0.5)
+                        try await sleep(for: .seconds(0.5))
                         throw Boom(name: "second")
                     }
                     try group.createTask { () async throws -> Void in
-                        try await sleep(seconds: 0.01)
+                        try await sleep(for: .seconds(0.01))
                         throw Boom(name: "first")
                     }
                 }
@@ -102,7 +102,7 @@ struct TaskGroupsConformanceTests {
                 try await taskGroup { group in
                     escaped.value = group
                     try group.createTask { () async throws -> Void in throw Boom() }
-                    do { try await sleep(seconds: 10) } catch {
+                    do { try await sleep(for: .seconds(10)) } catch {
                         do { try group.createTask { try await sleep(for: .zero) } } catch let closed as TaskGroupClosedError {
                             events("while shutting down: RuntimeError (\(closed.reason.split(separator: " ").last!))")
                         }
@@ -128,10 +128,10 @@ struct TaskGroupsConformanceTests {
                     try await taskGroup { group in
                         for i in 1...2 {
                             try group.createTask {
-                                do { try await sleep(seconds: 10) } catch { cancelled.value.append("child \(i)"); throw error }
+                                do { try await sleep(for: .seconds(10)) } catch { cancelled.value.append("child \(i)"); throw error }
                             }
                         }
-                        try await sleep(seconds: 10)
+                        try await sleep(for: .seconds(10))
                     }
                 } catch {
                     events("children cancelled: \(cancelled.value.sorted().joined(separator: ", "))")
@@ -139,7 +139,7 @@ struct TaskGroupsConformanceTests {
                     throw error
                 }
             }
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             task.cancel()
             _ = try? await task.value
             events("runner cancelled: \(py(task.isCancelled))")
@@ -150,9 +150,9 @@ struct TaskGroupsConformanceTests {
     @Test func aChildCancelledOnItsOwnIsNotAnError() async throws {
         let events = try await trace { loop, events in
             let doomed = try await taskGroup { group in
-                let doomed = try group.createTask { try await sleep(seconds: 10); events("doomed finished") }
-                try group.createTask { try await sleep(seconds: 0.02); events("sibling finished") }
-                try await sleep(seconds: 0.01)
+                let doomed = try group.createTask { try await sleep(for: .seconds(10)); events("doomed finished") }
+                try group.createTask { try await sleep(for: .seconds(0.02)); events("sibling finished") }
+                try await sleep(for: .seconds(0.01))
                 doomed.cancel()
                 return doomed
             }
@@ -166,12 +166,12 @@ struct TaskGroupsConformanceTests {
             let task = try loop.createTask {
                 try await taskGroup { group in
                     try group.createTask { () async throws -> Void in
-                        do { try await sleep(seconds: 10) } catch { throw Boom(name: "failed while cancelled") }
+                        do { try await sleep(for: .seconds(10)) } catch { throw Boom(name: "failed while cancelled") }
                     }
-                    try await sleep(seconds: 10)
+                    try await sleep(for: .seconds(10))
                 }
             }
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             task.cancel()
             do { try await task.value } catch { events("runner raised \(errorName(error))") }
         }
@@ -182,9 +182,9 @@ struct TaskGroupsConformanceTests {
         let events = try await trace { loop, events in
             try await taskGroup { group in
                 try group.createTask {
-                    try await sleep(seconds: 0.01)
+                    try await sleep(for: .seconds(0.01))
                     try group.createTask {
-                        try await sleep(seconds: 0.01)
+                        try await sleep(for: .seconds(0.01))
                         events("late task finished")
                     }
                     events("spawner added a task")

@@ -47,7 +47,7 @@ struct TasksConformanceTests {
     @Test func theCancelMessageReachesTheTaskAndItsAwaiter() async throws {
         let events = try await trace { loop, events in
             let task = try loop.createTask {
-                do { try await sleep(seconds: 10) } catch { events("sleeper saw \(errorName(error))"); throw error }
+                do { try await sleep(for: .seconds(10)) } catch { events("sleeper saw \(errorName(error))"); throw error }
             }
             try await sleep(for: .zero)
             events("cancel(): \(py(task.cancel(message: "stop")))")
@@ -59,7 +59,7 @@ struct TasksConformanceTests {
 
     @Test func aSecondCancelOfAWaitingTaskKeepsTheFirstMessage() async throws {
         let events = try await trace { loop, events in
-            let task = try loop.createTask { try await sleep(seconds: 10) }
+            let task = try loop.createTask { try await sleep(for: .seconds(10)) }
             try await sleep(for: .zero)
             task.cancel(message: "first")
             task.cancel(message: "second")
@@ -71,7 +71,7 @@ struct TasksConformanceTests {
     @Test func aTaskThatCatchesCancellationAndReturnsIsNotCancelled() async throws {
         let events = try await trace { loop, events in
             let task = try loop.createTask { () -> Int in
-                do { try await sleep(seconds: 10) } catch is CancelledError { events("caught the cancellation") }
+                do { try await sleep(for: .seconds(10)) } catch is CancelledError { events("caught the cancellation") }
                 return 42
             }
             try await sleep(for: .zero)
@@ -86,7 +86,7 @@ struct TasksConformanceTests {
     @Test func tasksAwaitingAgainAfterCatchingCancellation() async throws {
         let events = try await trace { loop, events in
             let task = try loop.createTask { () -> String in
-                do { try await sleep(seconds: 10) } catch is CancelledError { events("caught the cancellation") }
+                do { try await sleep(for: .seconds(10)) } catch is CancelledError { events("caught the cancellation") }
                 do {
                     try await sleep(for: .zero)
                     events("a later await: ok")
@@ -105,7 +105,7 @@ struct TasksConformanceTests {
 
     @Test func cancellingTheAwaitedTaskCancelsItsAwaiter() async throws {
         let events = try await trace { loop, events in
-            let inner = try loop.createTask { try await sleep(seconds: 10) }
+            let inner = try loop.createTask { try await sleep(for: .seconds(10)) }
             let outer = try loop.createTask {
                 do { try await inner.value } catch { events("outer saw \(errorName(error))"); throw error }
             }
@@ -121,9 +121,9 @@ struct TasksConformanceTests {
     func cancellingTheAwaiterWaitsForTheInnerTaskToFinish() async throws {
         let events = try await trace { loop, events in
             let inner = try loop.createTask {
-                do { try await sleep(seconds: 10) } catch {
+                do { try await sleep(for: .seconds(10)) } catch {
                     events("inner saw \(errorName(error))")
-                    try await uncancellable { try await sleep(seconds: 0.01) }
+                    try await uncancellable { try await sleep(for: .seconds(0.01)) }
                     events("inner cleanup done")
                     throw error
                 }
@@ -191,7 +191,7 @@ struct TasksConformanceTests {
             spawnThread {
                 do {
                     let doubled = try loop.runCoroutineThreadsafe { () async throws -> Int in
-                        try await sleep(seconds: 0.01)
+                        try await sleep(for: .seconds(0.01))
                         return 2 * 21
                     }
                     events("result: \(try doubled.result(timeout: .seconds(5)))")
@@ -200,8 +200,8 @@ struct TasksConformanceTests {
                     }
                     let future = try loop.runCoroutineThreadsafe {
                         started.signal()
-                        do { try await sleep(seconds: 10) } catch {
-                            try await uncancellable { try await sleep(seconds: 0.2) }  // a slow cleanup
+                        do { try await sleep(for: .seconds(10)) } catch {
+                            try await uncancellable { try await sleep(for: .seconds(0.2)) }  // a slow cleanup
                             finished.set()
                             taskCancelled.signal()
                             throw error
@@ -228,7 +228,7 @@ struct TasksConformanceTests {
     @Test func gatherReturnsResultsInArgumentOrder() async throws {
         let events = try await trace { loop, events in
             @Sendable func after(_ delay: Double, _ value: String) async throws -> String {
-                try await sleep(seconds: delay)
+                try await sleep(for: .seconds(delay))
                 events("\(value) finished")
                 return value
             }
@@ -241,11 +241,11 @@ struct TasksConformanceTests {
     @Test func gatherThrowsTheFirstErrorAndTheOthersKeepRunning() async throws {
         let events = try await trace { loop, events in
             let failing = try loop.createTask { () async throws -> String in
-                try await sleep(seconds: 0.01)
+                try await sleep(for: .seconds(0.01))
                 throw Boom()
             }
             let slow = try loop.createTask { () async throws -> String in
-                try await sleep(seconds: 0.5)
+                try await sleep(for: .seconds(0.5))
                 events("slow finished")
                 return "slow"
             }
@@ -259,9 +259,9 @@ struct TasksConformanceTests {
 
     @Test func gatherResultsCollectsEveryOutcomeInOrder() async throws {
         let events = try await trace { loop, events in
-            let value = try loop.createTask { () async throws -> Int in try await sleep(seconds: 0.01); return 1 }
+            let value = try loop.createTask { () async throws -> Int in try await sleep(for: .seconds(0.01)); return 1 }
             let failing = try loop.createTask { () async throws -> Int in throw Boom() }
-            let cancelled = try loop.createTask { () async throws -> Int in try await sleep(seconds: 1); return 0 }
+            let cancelled = try loop.createTask { () async throws -> Int in try await sleep(for: .seconds(1)); return 0 }
             try loop.callSoon { cancelled.cancel() }
             let results = try await gatherResults([value, failing, cancelled])
             let shown = results.map { result -> String in
@@ -279,7 +279,7 @@ struct TasksConformanceTests {
         let events = try await trace { loop, events in
             let children = try (1...2).map { i in
                 try loop.createTask {
-                    do { try await sleep(seconds: 10) } catch { events("child \(i) cancelled"); throw error }
+                    do { try await sleep(for: .seconds(10)) } catch { events("child \(i) cancelled"); throw error }
                 }
             }
             let outer = try loop.createTask {
@@ -299,9 +299,9 @@ struct TasksConformanceTests {
         let events = try await trace { loop, events in
             @Sendable func child(_ label: String, cleanup: Double) throws -> LoopTask<Void> {
                 try loop.createTask {
-                    do { try await sleep(seconds: 10) } catch {
+                    do { try await sleep(for: .seconds(10)) } catch {
                         events("\(label) cancelled")
-                        try await uncancellable { try await sleep(seconds: cleanup) }
+                        try await uncancellable { try await sleep(for: .seconds(cleanup)) }
                         events("\(label) cleanup done")
                         throw error
                     }
@@ -325,7 +325,7 @@ struct TasksConformanceTests {
         let events = try await trace { loop, events in
             @Sendable func after(_ delay: Double, _ label: String) throws -> LoopTask<String> {
                 try loop.createTask {
-                    try await sleep(seconds: delay)
+                    try await sleep(for: .seconds(delay))
                     events("\(label) finished")
                     return label
                 }
@@ -343,10 +343,10 @@ struct TasksConformanceTests {
 
     @Test func waitFirstExceptionIgnoresCancellations() async throws {
         let events = try await trace { loop, events in
-            let slow = try loop.createTask { () async throws -> String in try await sleep(seconds: 0.5); return "slow" }
-            let failing = try loop.createTask { () async throws -> String in try await sleep(seconds: 0.02); throw Boom() }
-            let cancelled = try loop.createTask { () async throws -> String in try await sleep(seconds: 1); return "cancelled" }
-            try loop.callLater(0.01) { cancelled.cancel() }
+            let slow = try loop.createTask { () async throws -> String in try await sleep(for: .seconds(0.5)); return "slow" }
+            let failing = try loop.createTask { () async throws -> String in try await sleep(for: .seconds(0.02)); throw Boom() }
+            let cancelled = try loop.createTask { () async throws -> String in try await sleep(for: .seconds(1)); return "cancelled" }
+            try loop.callLater(.seconds(0.01)) { cancelled.cancel() }
             let (done, pending) = try await wait([slow, failing, cancelled], returnWhen: .firstException)
             let failingDone = done.contains { $0 === failing }, cancelledDone = done.contains { $0 === cancelled }
             events("done: \(done.count) (failing in done: \(py(failingDone)), cancelled in done: \(py(cancelledDone))); pending: \(pending.count)")
@@ -359,7 +359,7 @@ struct TasksConformanceTests {
     @Test func asCompletedYieldsTheGivenTasksInCompletionOrder() async throws {
         let events = try await trace { loop, events in
             @Sendable func after(_ delay: Double, _ label: String) throws -> LoopTask<String> {
-                try loop.createTask { try await sleep(seconds: delay); return label }
+                try loop.createTask { try await sleep(for: .seconds(delay)); return label }
             }
             let tasks = try [after(0.3, "a"), after(0.1, "b"), after(0.2, "c")]
             for try await task in try asCompleted(tasks) {
@@ -382,21 +382,21 @@ struct TasksConformanceTests {
         let events = try await trace { loop, events in
             @Sendable func work(_ label: String, _ delay: Double) throws -> LoopTask<String> {
                 try loop.createTask {
-                    try await sleep(seconds: delay)
+                    try await sleep(for: .seconds(delay))
                     events("\(label) finished")
                     return label
                 }
             }
             let inner = try work("inner", 0.5)
             let outer = try loop.createTask { try await shield(inner) }
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             outer.cancel()
             do { _ = try await outer.value } catch { events("outer: \(errorName(error)); inner done: \(py(inner.isDone))") }
             events("inner result: \(try await inner.value)")
 
             let second = try work("second", 1)
             let awaiting = try loop.createTask { try await shield(second) }
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             second.cancel()
             do { _ = try await awaiting.value } catch { events("awaiter of shield(cancelled inner): \(errorName(error))") }
         }
@@ -408,7 +408,7 @@ struct TasksConformanceTests {
     @Test func waitForTimeoutCancelsTheWorkWaitsForItThenThrowsTimeoutError() async throws {
         let events = try await trace { loop, events in
             @Sendable func work() async throws {
-                do { try await sleep(seconds: 10) } catch { events("work saw \(errorName(error))"); throw error }
+                do { try await sleep(for: .seconds(10)) } catch { events("work saw \(errorName(error))"); throw error }
             }
             let start = loop.time()
             do { try await waitFor(timeout: .milliseconds(50)) { try await work() } } catch is TimeoutError {
@@ -438,7 +438,7 @@ struct TasksConformanceTests {
             let done = try loop.createTask { () -> String in events("done task started"); return "done task" }
             try await sleep(for: .zero)
             events("done task, timeout 0: \(try await waitFor(done, timeout: .zero))")
-            let pending = try loop.createTask { try await sleep(seconds: 10) }
+            let pending = try loop.createTask { try await sleep(for: .seconds(10)) }
             do { try await waitFor(pending, timeout: .zero) } catch is TimeoutError {
                 events("pending task, timeout 0: TimeoutError; cancelled: \(py(pending.isCancelled))")
             }
@@ -449,11 +449,11 @@ struct TasksConformanceTests {
     @Test func waitForReturnsAValueProducedDespiteTheTimeoutAndRethrowsOtherErrors() async throws {
         let events = try await trace { loop, events in
             @Sendable func stubborn() async -> String {
-                do { try await sleep(seconds: 10) } catch { return "value despite the timeout" }
+                do { try await sleep(for: .seconds(10)) } catch { return "value despite the timeout" }
                 return "slept"
             }
             @Sendable func failingOnCancel() async throws -> String {
-                do { try await sleep(seconds: 10) } catch { throw Boom() }
+                do { try await sleep(for: .seconds(10)) } catch { throw Boom() }
                 return "slept"
             }
             events(try await waitFor(timeout: .milliseconds(10)) { await stubborn() })
@@ -471,17 +471,17 @@ struct TasksConformanceTests {
     @Test func cancellingWaitForWaitsForTheTaskToFinishAndTakesAValueItStillProduced() async throws {
         let events = try await trace { loop, events in
             @Sendable func innerBody() async throws -> String {
-                do { try await sleep(seconds: 10) } catch {
+                do { try await sleep(for: .seconds(10)) } catch {
                     events("inner saw \(errorName(error))")
-                    try await uncancellable { try await sleep(seconds: 0.01) }
+                    try await uncancellable { try await sleep(for: .seconds(0.01)) }
                     events("inner cleanup done")
                     throw error
                 }
                 return "slept"
             }
             @Sendable func stubborn() async throws -> String {
-                do { try await sleep(seconds: 10) } catch {
-                    try await uncancellable { try await sleep(seconds: 0.01) }
+                do { try await sleep(for: .seconds(10)) } catch {
+                    try await uncancellable { try await sleep(for: .seconds(0.01)) }
                     return "stubborn value"
                 }
                 return "slept"
@@ -492,7 +492,7 @@ struct TasksConformanceTests {
                     let result = try await waitFor(inner, timeout: .seconds(5))
                     events("wait_for returned \(result)")
                 }
-                try await sleep(seconds: 0.01)
+                try await sleep(for: .seconds(0.01))
                 outer.cancel(message: "stop")
                 do { try await outer.value } catch { events("outer: \(errorName(error)); inner done: \(py(inner.isDone))") }
             }
@@ -502,9 +502,9 @@ struct TasksConformanceTests {
 
     @Test func cancellingWaitForCancelsTheAwaitedTask() async throws {
         let events = try await trace { loop, events in
-            let inner = try loop.createTask { try await sleep(seconds: 10) }
+            let inner = try loop.createTask { try await sleep(for: .seconds(10)) }
             let outer = try loop.createTask { try await waitFor(inner, timeout: .seconds(5)) }
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             outer.cancel(message: "stop")
             do { try await outer.value } catch { events("outer: \(errorName(error))") }
             try await sleep(for: .zero)
@@ -533,7 +533,7 @@ struct TasksConformanceTests {
 
     @Test func allTasksHoldsThePendingTasksAndCurrentTaskIsNilInACallback() async throws {
         let events = try await trace { loop, events in
-            let sleeper = try loop.createTask(name: "sleeper") { try await sleep(seconds: 1) }
+            let sleeper = try loop.createTask(name: "sleeper") { try await sleep(for: .seconds(1)) }
             let done = try loop.createTask(name: "done") { try await sleep(for: .zero) }
             try await done.value
             events("pending tasks: \(pyList(loop.allTasks().map(\.name).sorted()))")

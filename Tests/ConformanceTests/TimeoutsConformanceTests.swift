@@ -13,7 +13,7 @@ struct TimeoutsConformanceTests {
                 try await withTimeout(.milliseconds(50)) { s in
                     scope.value = s
                     events("when - start: \(rounded(s.deadline!.seconds - start))")
-                    do { try await sleep(seconds: 10) } catch { events("body saw \(errorName(error))"); throw error }
+                    do { try await sleep(for: .seconds(10)) } catch { events("body saw \(errorName(error))"); throw error }
                 }
             } catch is TimeoutError {
                 events("TimeoutError, not before the deadline: \(py(loop.time() - start >= 0.049)); expired: \(py(scope.value!.expired))")
@@ -21,7 +21,7 @@ struct TimeoutsConformanceTests {
             do {
                 try await withDeadline(loop.clock.now.advanced(by: .milliseconds(10))) { s in
                     scope.value = s
-                    try await sleep(seconds: 10)
+                    try await sleep(for: .seconds(10))
                 }
             } catch is TimeoutError {
                 events("timeout_at: TimeoutError; expired: \(py(scope.value!.expired))")
@@ -33,9 +33,9 @@ struct TimeoutsConformanceTests {
     @Test func aBodyFinishingInTimeIsNotAffected() async throws {
         let events = try await trace { loop, events in
             let scope = Box<TimeoutScope?>(nil)
-            try await withTimeout(.seconds(10)) { s in scope.value = s; try await sleep(seconds: 0.01) }
+            try await withTimeout(.seconds(10)) { s in scope.value = s; try await sleep(for: .seconds(0.01)) }
             events("in time: expired=\(py(scope.value!.expired))")
-            try await withTimeout(nil) { s in scope.value = s; try await sleep(seconds: 0.01) }
+            try await withTimeout(nil) { s in scope.value = s; try await sleep(for: .seconds(0.01)) }
             events("no deadline: expired=\(py(scope.value!.expired)) when=\(scope.value!.deadline.map { "\($0.seconds)" } ?? "None")")
         }
         expectCPythonTrace(events, "timeouts_a_body_in_time_is_not_affected")
@@ -47,7 +47,7 @@ struct TimeoutsConformanceTests {
             do {
                 try await withTimeout(nil) { scope in
                     scope.reschedule(after: .milliseconds(20))
-                    try await sleep(seconds: 1)
+                    try await sleep(for: .seconds(1))
                 }
             } catch is TimeoutError {
                 events("set later: TimeoutError, not before the deadline: \(py(loop.time() - start >= 0.019))")
@@ -55,16 +55,16 @@ struct TimeoutsConformanceTests {
             start = loop.time()
             let expired = try await withTimeout(.milliseconds(10)) { scope in
                 scope.reschedule(after: .milliseconds(500))
-                try await sleep(seconds: 0.03)
+                try await sleep(for: .seconds(0.03))
                 return scope
             }.expired
             events("moved away: finished in time; expired=\(py(expired))")
             start = loop.time()
             do {
                 try await withTimeout(.seconds(1)) { scope in
-                    try await sleep(seconds: 0.01)
+                    try await sleep(for: .seconds(0.01))
                     scope.reschedule(after: .milliseconds(10))
-                    try await sleep(seconds: 1)
+                    try await sleep(for: .seconds(1))
                 }
             } catch is TimeoutError {
                 events("moved closer: TimeoutError, before the first deadline: \(py(loop.time() - start < 0.5))")
@@ -78,11 +78,11 @@ struct TimeoutsConformanceTests {
             let outer = try await withTimeout(.seconds(1)) { outer in
                 let inner = Box<TimeoutScope?>(nil)
                 do {
-                    try await withTimeout(.milliseconds(10)) { s in inner.value = s; try await sleep(seconds: 10) }
+                    try await withTimeout(.milliseconds(10)) { s in inner.value = s; try await sleep(for: .seconds(10)) }
                 } catch is TimeoutError {
                     events("inner TimeoutError; inner expired=\(py(inner.value!.expired)) outer expired=\(py(outer.expired))")
                 }
-                try await sleep(seconds: 0.01)
+                try await sleep(for: .seconds(0.01))
                 return outer
             }
             events("outer finished; outer expired=\(py(outer.expired))")
@@ -98,7 +98,7 @@ struct TimeoutsConformanceTests {
                     outer.value = s
                     let inner = Box<TimeoutScope?>(nil)
                     do {
-                        try await withTimeout(.seconds(1)) { s in inner.value = s; try await sleep(seconds: 10) }
+                        try await withTimeout(.seconds(1)) { s in inner.value = s; try await sleep(for: .seconds(10)) }
                     } catch {
                         events("inner block raised \(errorName(error)); inner expired=\(py(inner.value!.expired))")
                         throw error
@@ -116,7 +116,7 @@ struct TimeoutsConformanceTests {
             do {
                 try await withTimeout(.zero) { _ in
                     events("body started (timeout 0)")
-                    try await sleep(seconds: 10)
+                    try await sleep(for: .seconds(10))
                     events("never")
                 }
             } catch is TimeoutError {
@@ -144,9 +144,9 @@ struct TimeoutsConformanceTests {
                 events("body error passes through: \(errorName(error)); expired=\(py(scope.value!.expired))")
             }
             let task = try loop.createTask {
-                try await withTimeout(.seconds(1)) { _ in try await sleep(seconds: 10) }
+                try await withTimeout(.seconds(1)) { _ in try await sleep(for: .seconds(10)) }
             }
-            try await sleep(seconds: 0.01)
+            try await sleep(for: .seconds(0.01))
             task.cancel(message: "from outside")
             do { try await task.value } catch { events("outer cancellation: \(errorName(error))") }
         }
@@ -156,7 +156,7 @@ struct TimeoutsConformanceTests {
     @Test func aBodyThatSwallowsTheExpiryEndsTheScopeNormally() async throws {
         let events = try await trace { loop, events in
             let scope = try await withTimeout(.milliseconds(10)) { scope in
-                do { try await sleep(seconds: 10) } catch is CancelledError { events("body swallowed the cancellation") }
+                do { try await sleep(for: .seconds(10)) } catch is CancelledError { events("body swallowed the cancellation") }
                 return scope
             }
             events("the block ended normally; expired: \(py(scope.expired))")

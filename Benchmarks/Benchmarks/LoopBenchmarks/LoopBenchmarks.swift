@@ -60,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("callLater + cancel (loop)", configuration: .init(scalingFactor: .kilo)) { benchmark in
         let loop = try EventLoop()
-        for _ in benchmark.scaledIterations { try loop.callLater(1.0) { sink += 1 }.cancel() }
+        for _ in benchmark.scaledIterations { try loop.callLater(.seconds(1)) { sink += 1 }.cancel() }
         try loop.close()
     }
 

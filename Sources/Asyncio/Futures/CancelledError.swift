@@ -10,6 +10,7 @@ public struct CancelledError: Error, Equatable, Sendable, CustomStringConvertibl
     /// Creates the error.
     public init(message: String? = nil) { self.message = message }
 
+    /// The error's message.
     public var description: String { message.map { "CancelledError(\($0))" } ?? "CancelledError" }
 }
 
@@ -21,6 +22,7 @@ public struct InvalidStateError: Error, Equatable, Sendable, CustomStringConvert
     /// Creates the error.
     public init(_ message: String) { self.message = message }
 
+    /// The error's message.
     public var description: String { "InvalidStateError: \(message)" }
 }
 

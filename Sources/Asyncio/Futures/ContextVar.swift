@@ -50,6 +50,7 @@ public final class ContextVar<Value: Sendable>: Sendable, CustomStringConvertibl
         }
     }
 
+    /// A description for logs and debugging.
     public var description: String { "ContextVar(\(name))" }
 }
 

@@ -94,6 +94,24 @@ public func currentTask() -> (any AnyLoopTask)? {
     return task.asLoopTask
 }
 
+/// The tasks of the running loop that are not done yet, in creation order (asyncio's
+/// `asyncio.all_tasks()`); see ``EventLoop/allTasks()``.
+/// - Throws: ``EventLoopError/noRunningLoop`` outside a running loop (asyncio raises `RuntimeError`).
+public func allTasks() throws -> [any AnyLoopTask] {
+    try EventLoop.running().allTasks()
+}
+
+extension EventLoop {
+    /// The loop task of this loop running the calling code, if any (asyncio's
+    /// `current_task(loop)`); see the free ``currentTask()``. Nil when the calling code is not part of
+    /// one of this loop's tasks.
+    public func currentTask() -> (any AnyLoopTask)? {
+        preconditionOnLoopThread("EventLoop.currentTask")
+        guard let task = runningTask, task.isPending else { return nil }
+        return task.asLoopTask
+    }
+}
+
 /// Starts `body` as a task on the running loop (asyncio's `asyncio.create_task`); see
 /// ``EventLoop/createTask(name:eager:_:)``.
 /// - Throws: ``EventLoopError/noRunningLoop`` outside a running loop.
@@ -202,6 +220,7 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
         loop.enqueue(UnownedJob(job), of: self)
     }
 
+    /// The task as the executor of its own Swift task and of its children (`TaskExecutor`).
     public func asUnownedTaskExecutor() -> UnownedTaskExecutor { unownedExecutor }
 
     /// Whether the task finished.

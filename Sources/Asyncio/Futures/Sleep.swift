@@ -10,6 +10,10 @@ extension EventLoop {
     }
 
     /// Suspends the calling task for `seconds` (asyncio's `sleep(delay)`); see ``sleep(for:)``.
+    ///
+    /// Deprecated: every duration in the API is a `Duration` (see the README's asyncio table);
+    /// write `sleep(for: .seconds(x))`.
+    @available(*, deprecated, message: "every duration is a Duration: use sleep(for: .seconds(x))")
     nonisolated(nonsending) public func sleep(seconds: Double) async throws {
         let delay = nanoseconds(fromSeconds: seconds)
         if delay == 0 { return try await yieldOnce() }
@@ -49,8 +53,11 @@ nonisolated(nonsending) public func sleep(for duration: Duration) async throws {
 }
 
 /// Suspends the calling task for `seconds` on the running loop (asyncio's `asyncio.sleep(delay)`).
+///
+/// Deprecated: every duration in the API is a `Duration`; write `sleep(for: .seconds(x))`.
+@available(*, deprecated, message: "every duration is a Duration: use sleep(for: .seconds(x))")
 nonisolated(nonsending) public func sleep(seconds: Double) async throws {
-    try await EventLoop.running().sleep(seconds: seconds)
+    try await EventLoop.running().sleep(for: .seconds(seconds))
 }
 
 /// Suspends the calling task until `deadline` of the running loop's clock.

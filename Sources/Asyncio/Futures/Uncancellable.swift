@@ -3,7 +3,7 @@ extension EventLoop {
     /// cancelled: the form of asyncio's "catch `CancelledError`, clean up with awaits, re-raise".
     ///
     /// Swift cancellation cannot be withdrawn, so once a task is cancelled every later wait in it
-    /// throws again, and a cleanup such as `try await sleep(seconds: 1)` would throw at once. Put the
+    /// throws again, and a cleanup such as `try await sleep(for: .seconds(1))` would throw at once. Put the
     /// cleanup in `uncancellable { }`: it runs in a fresh task that nobody cancelled, and the caller
     /// waits for it (cancellation of the caller is not propagated to it). Returns its result or
     /// rethrows its error.

@@ -54,6 +54,7 @@ public struct ConnectionTimeouts: Sendable, Hashable, CustomStringConvertible {
     /// Whether no timeout is set.
     public var isNone: Bool { idle == nil && read == nil && write == nil }
 
+    /// The timeouts that are set, for logs and debugging.
     public var description: String {
         let parts = [("idle", idle), ("read", read), ("write", write)].compactMap { name, value in value.map { "\(name): \($0)" } }
         return "ConnectionTimeouts(\(parts.isEmpty ? "none" : parts.joined(separator: ", ")))"
@@ -78,5 +79,6 @@ public struct ConnectionTimeoutError: Error, Sendable, Hashable, CustomStringCon
     /// An error for the expiry of `kind`.
     public init(_ kind: Kind) { self.kind = kind }
 
+    /// The error's message.
     public var description: String { "ConnectionTimeoutError(\(kind.rawValue))" }
 }

@@ -18,9 +18,13 @@ public protocol DatagramProtocol: AnyObject {
 }
 
 extension DatagramProtocol {
+    /// Default: does nothing.
     public func connectionMade(_ transport: DatagramTransport) {}
+    /// Default: does nothing.
     public func datagramReceived(_ bytes: UnsafeRawBufferPointer, from address: SocketAddress) {}
+    /// Default: does nothing.
     public func errorReceived(_ error: any Error) {}
+    /// Default: does nothing.
     public func connectionLost(_ error: (any Error)?) {}
 }
 

@@ -84,6 +84,7 @@ public final class GroupServer: Sendable, CustomStringConvertible {
         return counts
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         "GroupServer(\(address.map(\.description) ?? "unix"), loops: \(servers.count))"
     }

@@ -138,6 +138,7 @@ public struct IncompleteReadError: Error, Equatable, Sendable, CustomStringConve
     public var partial: [UInt8]
     /// How many bytes were expected (nil for `readUntil`).
     public var expected: Int?
+    /// The error's message.
     public var description: String {
         "\(partial.count) bytes read on a total of \(expected.map(String.init) ?? "undefined") expected bytes"
     }
@@ -147,11 +148,14 @@ public struct IncompleteReadError: Error, Equatable, Sendable, CustomStringConve
 public struct LimitOverrunError: Error, Equatable, Sendable, CustomStringConvertible {
     /// How many bytes were buffered when the limit was hit.
     public var consumed: Int
+    /// The error's message.
     public var description: String { "Separator is not found, and chunk exceed the limit (\(consumed) bytes)" }
 }
 
 /// Writing to a stream that was closed, or whose connection was lost.
 public struct StreamClosedError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Creates the error.
     public init() {}
+    /// The error's message.
     public var description: String { "the stream is closed" }
 }

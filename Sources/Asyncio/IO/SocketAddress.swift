@@ -61,5 +61,6 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         return withUnsafePointer(to: &v6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1, body) }
     }
 
+    /// A description for logs and debugging.
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -37,11 +37,18 @@ public protocol StreamProtocol: AnyObject {
 }
 
 extension StreamProtocol {
+    /// Default: does nothing.
     public func connectionMade(_ transport: StreamTransport) {}
+    /// Default: does nothing.
     public func dataReceived(_ bytes: UnsafeRawBufferPointer) {}
+    /// Default: returns false (the transport closes the connection after the EOF).
     public func eofReceived() -> Bool { false }
+    /// Default: does nothing.
     public func connectionLost(_ error: (any Error)?) {}
+    /// Default: does nothing.
     public func pauseWriting() {}
+    /// Default: does nothing.
     public func resumeWriting() {}
+    /// Default: the transport's own account (no request being read, nothing left to write).
     public func isIdle(_ transport: StreamTransport) -> Bool { transport.idleByOwnAccount }
 }

@@ -174,6 +174,7 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
     /// Iterates lines (as ``StreamReader/readLine()``) until the end of the stream.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let reader: StreamReader
+        /// The next element, or nil at the end (`AsyncIteratorProtocol`).
         nonisolated(nonsending) public mutating func next() async throws -> [UInt8]? {
             reader.transport.loop.preconditionOnLoopThread("StreamReader.AsyncIterator.next")
             let line = try await reader.line("StreamReader.AsyncIterator.next")
@@ -181,6 +182,7 @@ public final class StreamReader: @unchecked Sendable, AsyncSequence {
         }
     }
 
+    /// The iterator for `for try await` over this sequence.
     public func makeAsyncIterator() -> AsyncIterator {
         transport.loop.preconditionOnLoopThread("StreamReader.makeAsyncIterator")
         return AsyncIterator(reader: self)

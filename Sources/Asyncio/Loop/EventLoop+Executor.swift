@@ -23,6 +23,7 @@ extension EventLoop: SerialExecutor, TaskExecutor {
         }
     }
 
+    /// The loop as a serial executor (`SerialExecutor`): jobs run on the loop thread, in the ready FIFO.
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
@@ -33,8 +34,10 @@ extension EventLoop: SerialExecutor, TaskExecutor {
         UnownedTaskExecutor(ordinary: self)
     }
 
+    /// Whether `other` is this loop: two loops never share a thread (`SerialExecutor`).
     public func isSameExclusiveExecutionContext(other: EventLoop) -> Bool { self === other }
 
+    /// Traps unless called on the loop's thread (`SerialExecutor`: what `assumeIsolated` checks).
     public func checkIsolated() {
         precondition(isOnLoopThread, "Expected to run on the event loop's thread")
     }

@@ -26,6 +26,9 @@ extension EventLoop {
     }
 
     /// Schedules `callback` to run once `seconds` have passed (asyncio's `call_later(delay, cb)`).
+    ///
+    /// Deprecated: every duration in the API is a `Duration`; write `callLater(.seconds(x)) { }`.
+    @available(*, deprecated, message: "every duration is a Duration: use callLater(.seconds(x)) { }")
     @discardableResult
     public func callLater(_ seconds: Double, _ callback: @escaping () throws -> Void) throws -> TimerHandle {
         try checkUsable("callLater")

@@ -238,8 +238,16 @@ public final class EventLoop: @unchecked Sendable, CustomStringConvertible {
         EventLoop.ignoreBrokenPipeSignal
     }
 
+    /// A loop must be closed with ``close()`` before its last reference goes: an unclosed loop at
+    /// `deinit` is a programmer error, reported at error level on ``logger`` (as SwiftNIO reports an
+    /// event-loop group that was not shut down), with how to fix it. Its resources are then freed as
+    /// `close()` would, on whatever thread dropped the last reference — which is why it is an error:
+    /// pending tasks' clean-up then runs on that thread.
     deinit {
-        if !isClosed { try? close() }
+        if !isClosed {
+            log.error("EventLoop deinitialized without close(): its pending callbacks, timers, tasks and libuv handles are being freed on whatever thread dropped the last reference. Fix: call `try loop.close()` (on the loop's thread, once it has stopped) before dropping the loop.")
+            try? close()
+        }
     }
 
     /// SIGPIPE would end the process when a write meets a connection the peer closed (libuv writes

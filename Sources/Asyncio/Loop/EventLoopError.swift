@@ -16,6 +16,7 @@ public enum EventLoopError: Error, Equatable, CustomStringConvertible, Sendable 
     /// to wait for room instead).
     case inboxFull
 
+    /// The error's message.
     public var description: String {
         switch self {
         case .closed: return "Event loop is closed"

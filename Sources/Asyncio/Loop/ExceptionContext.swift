@@ -14,6 +14,7 @@ public struct ExceptionContext: Sendable, CustomStringConvertible {
         self.source = source
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         var text = message
         if let source { text += " (\(source))" }

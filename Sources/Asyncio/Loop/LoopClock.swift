@@ -30,8 +30,10 @@ public struct LoopClock: Clock, Sendable {
             return .nanoseconds(-Int64(nanoseconds - other.nanoseconds))
         }
 
+        /// Whether `lhs` comes before `rhs` on the clock.
         public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
+        /// A description for logs and debugging.
         public var description: String { "\(seconds)s" }
     }
 

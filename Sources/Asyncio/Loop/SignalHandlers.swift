@@ -9,6 +9,7 @@ public struct SignalHandlerError: Error, Equatable, Sendable, CustomStringConver
     public var signal: Int32
     /// Why it was refused.
     public var reason: String
+    /// The error's message.
     public var description: String { "signal \(signal): \(reason)" }
 }
 

@@ -139,6 +139,7 @@ final class Monitor<State>: @unchecked Sendable {
 public struct ExecutorShutDownError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Creates the error.
     public init() {}
+    /// The error's message.
     public var description: String { "cannot schedule new work after shutdown" }
 }
 

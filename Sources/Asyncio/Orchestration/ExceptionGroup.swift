@@ -12,6 +12,7 @@ public struct ExceptionGroup: Error, CustomStringConvertible, @unchecked Sendabl
         self.errors = errors
     }
 
+    /// The error's message.
     public var description: String {
         "\(message) (\(errors.count) sub-exception\(errors.count == 1 ? "" : "s")): \(errors.map { "\($0)" }.joined(separator: "; "))"
     }
@@ -21,5 +22,6 @@ public struct ExceptionGroup: Error, CustomStringConvertible, @unchecked Sendabl
 public struct TaskGroupClosedError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Why the group refuses new tasks.
     public var reason: String
+    /// The error's message.
     public var description: String { "TaskGroup is \(reason)" }
 }

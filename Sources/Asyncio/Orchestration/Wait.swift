@@ -101,6 +101,7 @@ public struct AsCompleted<T>: AsyncSequence, @unchecked Sendable {
     let total: Int
     let deadline: UInt64?
 
+    /// The iterator for `for try await` over this sequence.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(sequence: self) }
 
     /// Yields the next finished task.
@@ -108,6 +109,7 @@ public struct AsCompleted<T>: AsyncSequence, @unchecked Sendable {
         let sequence: AsCompleted<T>
         var yielded = 0
 
+        /// The next element, or nil at the end (`AsyncIteratorProtocol`).
         nonisolated(nonsending) public mutating func next() async throws -> LoopTask<T>? {
             sequence.loop.preconditionOnLoopThread("AsCompleted.next")
             guard yielded < sequence.total else { return nil }

@@ -4,7 +4,7 @@
 /// ```swift
 /// let items = AsyncGenerator<String> { yield in
 ///     for i in 0..<5 {
-///         try await sleep(seconds: 0.5)
+///         try await sleep(for: .seconds(0.5))
 ///         try await yield("item_\(i)")
 ///     }
 /// }
@@ -31,6 +31,7 @@ public struct AsyncGenerator<Element>: AsyncSequence, @unchecked Sendable {
         self.body = body
     }
 
+    /// The iterator for `for try await` over this sequence.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: body) }
 
     /// Drives the producer one element at a time.
@@ -43,6 +44,7 @@ public struct AsyncGenerator<Element>: AsyncSequence, @unchecked Sendable {
             lifetime = GeneratorLifetime(channel: channel)
         }
 
+        /// The next element, or nil at the end (`AsyncIteratorProtocol`).
         nonisolated(nonsending) public mutating func next() async throws -> Element? {
             try await channel.next()
         }

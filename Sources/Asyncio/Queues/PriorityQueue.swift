@@ -54,7 +54,9 @@ public struct Prioritized<Priority: Comparable, Item>: Comparable {
         self.priority = priority
     }
 
+    /// Orders by ``priority`` alone (the item needs no `Comparable`).
     public static func < (a: Self, b: Self) -> Bool { a.priority < b.priority }
+    /// Equal when the priorities are (the items are not compared).
     public static func == (a: Self, b: Self) -> Bool { a.priority == b.priority }
 }
 

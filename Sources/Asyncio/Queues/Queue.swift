@@ -147,12 +147,14 @@ public class Queue<Element>: @unchecked Sendable, AsyncSequence {
     /// Iterates the queue's items with `get()`; ends when the queue is shut down and empty.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let queue: Queue<Element>
+        /// The next element, or nil at the end (`AsyncIteratorProtocol`).
         nonisolated(nonsending) public mutating func next() async throws -> Element? {
             _ = queue.binding.waitingLoop("\(queue.typeName).next")
             do { return try await queue.get() } catch is QueueShutDown { return nil }
         }
     }
 
+    /// The iterator for `for try await` over this sequence.
     public func makeAsyncIterator() -> AsyncIterator {
         binding.check("\(typeName).makeAsyncIterator")
         return AsyncIterator(queue: self)

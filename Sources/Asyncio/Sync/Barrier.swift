@@ -80,6 +80,7 @@ public final class Barrier: @unchecked Sendable, CustomStringConvertible {
         waiters.failAll(BrokenBarrierError())
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         binding.check("Barrier.description")
         return "Barrier(parties: \(parties), waiting: \(arrived)\(broken ? ", broken" : ""))"

@@ -37,6 +37,7 @@ public final class Event: @unchecked Sendable, CustomStringConvertible {
         try await wait(on: loop, "Event.wait")
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         binding.check("Event.description")
         return "Event(\(flag ? "set" : "unset"), waiters: \(waiters.count))"

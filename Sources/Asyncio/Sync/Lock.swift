@@ -84,6 +84,7 @@ public final class Lock: @unchecked Sendable, CustomStringConvertible {
         return try await holding(body)
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         binding.check("Lock.description")
         return "Lock(\(locked ? "locked" : "unlocked"), waiters: \(waiters.count))"

@@ -88,6 +88,7 @@ public class Semaphore: @unchecked Sendable, CustomStringConvertible {
         return try await holding(body)
     }
 
+    /// A description for logs and debugging.
     public var description: String {
         binding.check("\(typeName).description")
         return "\(typeName)(value: \(value), waiters: \(waiters.count))"

@@ -7,7 +7,7 @@ extension Tour {
         func asyncGenerator(_ n: Int) -> AsyncGenerator<String> {
             AsyncGenerator { yield in
                 for i in 0..<n {
-                    try await sleep(seconds: 0.5)
+                    try await sleep(for: .seconds(0.5))
                     try await yield("item_\(i)")
                 }
             }

@@ -12,7 +12,7 @@ extension Tour {
                 let end: Int
                 mutating func next() async throws -> Int? {
                     guard current < end else { return nil }  // StopAsyncIteration
-                    try await sleep(seconds: 0.1)            // simulate an asynchronous operation
+                    try await sleep(for: .seconds(0.1))            // simulate an asynchronous operation
                     defer { current += 1 }
                     return current
                 }

@@ -6,7 +6,7 @@ extension Tour {
         let loop = try EventLoop.running()
 
         @Sendable func taskWithCallback(_ value: Int, _ callback: @Sendable (Int) async -> Void) async throws -> Int {
-            try await sleep(seconds: 1)
+            try await sleep(for: .seconds(1))
             let result = value * 2
             await callback(result)
             return result

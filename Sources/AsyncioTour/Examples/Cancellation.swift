@@ -8,7 +8,7 @@ extension Tour {
         @Sendable func longTask(_ name: String) async throws {
             do {
                 out("\(name) starting")
-                try await sleep(seconds: 10)
+                try await sleep(for: .seconds(10))
                 out("\(name) complete")
             } catch let error as CancelledError {
                 out("\(name) was cancelled")
@@ -17,7 +17,7 @@ extension Tour {
         }
 
         let task = try loop.createTask { try await longTask("Long Task") }
-        try await sleep(seconds: 2)
+        try await sleep(for: .seconds(2))
         out("Cancelling task")
         task.cancel()
         do {

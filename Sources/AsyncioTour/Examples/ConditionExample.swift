@@ -35,13 +35,13 @@ extension Tour {
         let queue = AsyncQueue(out: out)
         _ = try await gather({
             for i in 0..<5 {
-                try await sleep(seconds: 0.5)
+                try await sleep(for: .seconds(0.5))
                 try await queue.produce("item_\(i)")
             }
         }, {
             for _ in 0..<5 {
                 _ = try await queue.consume()
-                try await sleep(seconds: 1)
+                try await sleep(for: .seconds(1))
             }
         })
     }

@@ -25,7 +25,7 @@ private final class AsyncDBConnection: @unchecked Sendable {
 
     func query(_ sql: String) async throws -> [User] {
         out("Executing query: \(sql)")
-        try await sleep(seconds: 0.3)
+        try await sleep(for: .seconds(0.3))
         return [User(id: 1, name: "test")]
     }
 
@@ -34,13 +34,13 @@ private final class AsyncDBConnection: @unchecked Sendable {
     static func with<T>(_ name: String, out: TourOutput, _ body: (AsyncDBConnection) async throws -> T) async throws -> T {
         let db = AsyncDBConnection(name, out: out)
         out("Connecting to database \(name)...")
-        try await sleep(seconds: 1)
+        try await sleep(for: .seconds(1))
         db.connection = "Connection to \(name)"
         out("Database connection successful")
         let result: Result<T, any Error>
         do { result = .success(try await body(db)) } catch { result = .failure(error) }
         out("Closing database connection...")
-        try await sleep(seconds: 0.5)
+        try await sleep(for: .seconds(0.5))
         db.connection = nil
         out("Database connection closed")
         return try result.get()

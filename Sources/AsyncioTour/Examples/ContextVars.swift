@@ -14,7 +14,7 @@ extension Tour {
             requestID.set(id)  // set context
             userInfo.set(user)
             log("Starting to process request")
-            try await sleep(seconds: 0.5)
+            try await sleep(for: .seconds(0.5))
             log("Processing complete")
         }
         // Each request has its own context: gather runs each in its own task.

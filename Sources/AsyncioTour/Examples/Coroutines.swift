@@ -8,7 +8,7 @@ extension Tour {
 
         @Sendable func fetchData(_ id: Int) async throws -> String {
             out("Starting to fetch data \(id)")
-            try await sleep(seconds: 2)  // simulate an I/O operation
+            try await sleep(for: .seconds(2))  // simulate an I/O operation
             out("Data \(id) fetch complete")
             return "data_\(id)"
         }

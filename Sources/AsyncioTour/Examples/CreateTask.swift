@@ -7,7 +7,7 @@ extension Tour {
 
         @Sendable func processData(_ name: String, _ delay: Double) async throws -> String {
             out("\(name) starting processing")
-            try await sleep(seconds: delay)
+            try await sleep(for: .seconds(delay))
             out("\(name) processing complete")
             return "\(name)_result"
         }
@@ -16,7 +16,7 @@ extension Tour {
         let task1 = try loop.createTask { try await processData("Task 1", 2) }
         let task2 = try loop.createTask { try await processData("Task 2", 1) }
         out("Tasks created, doing other things...")
-        try await sleep(seconds: 0.5)
+        try await sleep(for: .seconds(0.5))
 
         let result1 = try await task1.value
         let result2 = try await task2.value

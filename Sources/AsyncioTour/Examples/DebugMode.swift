@@ -25,7 +25,7 @@ extension Tour {
                 throw DebugExampleError()
             }
         }
-        try await sleep(seconds: 0.1)
+        try await sleep(for: .seconds(0.1))
         loop.debug = false
     }
 }

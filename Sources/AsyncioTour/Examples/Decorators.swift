@@ -10,7 +10,7 @@ extension Tour {
         let plan = PlannedOutcomes([false, true])  // first call fails, second succeeds
 
         @Sendable func unstableAPICall() async throws -> String {
-            try await sleep(seconds: 0.5)
+            try await sleep(for: .seconds(0.5))
             guard plan.next() else { throw APIError() }
             return "Success"
         }

@@ -16,7 +16,7 @@ extension Tour {
             { try await waiter("Task 2") },
             { try await waiter("Task 3") },
             {
-                try await sleep(seconds: 2)
+                try await sleep(for: .seconds(2))
                 out("Triggering event")
                 event.set()
             })

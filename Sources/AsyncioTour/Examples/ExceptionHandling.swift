@@ -8,7 +8,7 @@ extension Tour {
         struct TaskFailed: Error, CustomStringConvertible { let id: Int; var description: String { "Task \(id) failed" } }
 
         @Sendable func taskMayFail(_ id: Int, shouldFail: Bool = false) async throws -> String {
-            try await sleep(seconds: 1)
+            try await sleep(for: .seconds(1))
             if shouldFail { throw TaskFailed(id: id) }
             return "Task \(id) succeeded"
         }

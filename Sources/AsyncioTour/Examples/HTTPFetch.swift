@@ -15,7 +15,7 @@ extension Tour {
         let noTimeouts = HTTPServerConfiguration(idleTimeout: nil, headerTimeout: nil, bodyTimeout: nil, writeTimeout: nil)
         let server = try loop.startHTTPServer(port: 0, configuration: noTimeouts) { request in
             let delay = Int(request.path.split(separator: "/").last ?? "0") ?? 0
-            try await sleep(seconds: Double(delay))
+            try await sleep(for: .seconds(delay))
             return HTTPServerResponse(
                 headerFields: [.contentType: "application/json"], body: "{\"path\": \"\(request.path)\", \"delay\": \(delay)}")
         }

@@ -11,7 +11,7 @@ extension Tour {
                 try await lock.withLock {
                     out("\(name) acquired lock")
                     let temp = value
-                    try await sleep(seconds: 0.1)  // simulate processing time
+                    try await sleep(for: .seconds(0.1))  // simulate processing time
                     value = temp + 1
                     out("\(name) released lock, current value: \(value)")
                 }

@@ -12,10 +12,10 @@ extension Tour {
                 for task in tasks.sorted(by: { $0.name < $1.name }) where !task.isDone {
                     out("  Incomplete task: \(task.name)")
                 }
-                try await sleep(seconds: 5)
+                try await sleep(for: .seconds(5))
             }
         }
-        try await sleep(seconds: 20)  // your other work
+        try await sleep(for: .seconds(20))  // your other work
         monitor.cancel()
     }
 }

@@ -5,7 +5,7 @@ extension Tour {
     static let performanceTips = Example(name: "performance-tips", title: "Performance optimization tips") { out in
         let loop = try EventLoop.running()
         @Sendable func someAsyncFunc(_ i: Int) async throws -> Int {
-            try await sleep(seconds: 0.1)
+            try await sleep(for: .seconds(0.1))
             return i
         }
 
@@ -35,7 +35,7 @@ extension Tour {
             let batch = items[batchStart..<min(batchStart + 100, items.count)]
             _ = try await gather(batch.map { item in { try await someAsyncFunc(item) } })
             batches += 1
-            try await sleep(seconds: 0.1)  // checkpoint or throttling between batches
+            try await sleep(for: .seconds(0.1))  // checkpoint or throttling between batches
         }
         out("3. \(items.count) items in \(batches) batches of 100: \(TourOutput.seconds(loop.time() - start)) seconds")
     }

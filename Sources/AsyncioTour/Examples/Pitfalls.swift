@@ -16,8 +16,8 @@ extension Tour {
         let badSleep = try loop.createTask(name: "bad_sleep") { blockingSleep(microseconds: 150_000) }  // blocks: like time.sleep
         _ = try await badSleep.value
         loop.debug = false
-        try await sleep(seconds: 1)  // correct: yields to the loop
-        out("   sleep(seconds:) yields to the loop instead")
+        try await sleep(for: .seconds(1))  // correct: yields to the loop
+        out("   sleep(for:) yields to the loop instead")
 
         // 2. Forgetting to await: in Swift this does not compile. `let result = someAsyncFunc()`
         //    is an error ("expression is 'async' but is not marked with 'await'"), so the Python bug
@@ -37,7 +37,7 @@ extension Tour {
 /// A synchronous function that needs an async result: it runs its own loop (asyncio.run).
 private func syncFunction() throws -> String {
     try run { () async throws -> String in
-        try await sleep(seconds: 0.1)
+        try await sleep(for: .seconds(0.1))
         return "async result"
     }
 }

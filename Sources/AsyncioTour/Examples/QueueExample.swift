@@ -16,7 +16,7 @@ extension Tour {
                 let item = "P\(id)-Item\(i)"
                 try await queue.put(item)
                 out("Producer \(id) produced: \(item)")
-                try await sleep(seconds: random.uniform(0.1, 0.5))
+                try await sleep(for: .seconds(random.uniform(0.1, 0.5)))
             }
             try await queue.put(nil)  // end signal
         }
@@ -29,7 +29,7 @@ extension Tour {
                     break
                 }
                 out("Consumer \(id) consumed: \(item)")
-                try await sleep(seconds: random.uniform(0.2, 0.6))
+                try await sleep(for: .seconds(random.uniform(0.2, 0.6)))
                 try queue.taskDone()
             }
         }

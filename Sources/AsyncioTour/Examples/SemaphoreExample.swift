@@ -9,7 +9,7 @@ extension Tour {
         @Sendable func accessResource(_ id: Int) async throws {
             try await semaphore.withPermit {
                 out("Task \(id) acquired resource")
-                try await sleep(seconds: 1)
+                try await sleep(for: .seconds(1))
                 out("Task \(id) released resource")
             }
         }

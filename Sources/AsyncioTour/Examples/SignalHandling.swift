@@ -14,12 +14,12 @@ extension Tour {
             do {
                 while true {
                     out("\(name) working...")
-                    try await sleep(seconds: 2)
+                    try await sleep(for: .seconds(2))
                 }
             } catch let error as CancelledError {
                 out("\(name) received cancellation signal, cleaning up...")
                 // A cancelled Swift task stays cancelled: cleanup that awaits runs uncancellable.
-                try await uncancellable { try await sleep(seconds: 1) }
+                try await uncancellable { try await sleep(for: .seconds(1)) }
                 out("\(name) cleanup complete")
                 throw error
             }
@@ -34,7 +34,7 @@ extension Tour {
             }
         }
         // What Ctrl+C or `kill` would do; raise() signals this thread, so delivery is immediate.
-        try loop.callLater(5.0) { raise(SIGTERM) }
+        try loop.callLater(.seconds(5.0)) { raise(SIGTERM) }
 
         try await stopEvent.wait()  // wait for the stop signal
         for task in tasks { task.cancel() }

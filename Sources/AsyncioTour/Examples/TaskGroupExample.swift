@@ -7,7 +7,7 @@ extension Tour {
         struct TaskFailed: Error, CustomStringConvertible { let name: String; var description: String { "\(name) failed" } }
 
         @Sendable func taskWithException(_ name: String, shouldFail: Bool = false) async throws -> String {
-            try await sleep(seconds: 1)
+            try await sleep(for: .seconds(1))
             if shouldFail { throw TaskFailed(name: name) }
             out("\(name) complete")
             return name

@@ -5,7 +5,7 @@ extension Tour {
     /// `TimeoutError` (asyncio's `wait_for`; `withTimeout { }` is `asyncio.timeout`).
     static let waitFor = Example(name: "wait-for", title: "Timeout control") { out in
         @Sendable func longRunningTask() async throws -> String {
-            try await sleep(seconds: 5)
+            try await sleep(for: .seconds(5))
             return "Complete"
         }
         do {
