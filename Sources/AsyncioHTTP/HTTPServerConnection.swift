@@ -547,7 +547,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         if headStartedAt != nil, let header = configuration.headerTimeout { delay = min(delay, header.seconds) }
         if let exchange, exchange.bodyPending, let body = configuration.bodyTimeout { delay = min(delay, body.seconds) }
         guard delay.isFinite else { return }
-        timer = try? loop.callLater(delay) { [weak self] in self?.timerFired() }
+        timer = try? loop.callLater(.seconds(delay)) { [weak self] in self?.timerFired() }
     }
 
     private func timerFired() {
@@ -574,7 +574,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
                 next = min(next, lastByteAt + body.seconds - now)
             }
         }
-        if next.isFinite { timer = try? loop.callLater(max(next, 0.001)) { [weak self] in self?.timerFired() } }
+        if next.isFinite { timer = try? loop.callLater(.seconds(max(next, 0.001))) { [weak self] in self?.timerFired() } }
     }
 }
 
