@@ -114,6 +114,10 @@ extension EventLoop {
     /// The descriptor is checked first (an open socket, a stream, a family libuv serves, connected);
     /// if those checks fail this throws and leaves it open, the caller's still. Past them the transport
     /// owns it: it is closed when the transport closes, or by this call if a later step fails.
+    /// - Parameters:
+    ///   - socket: the connected socket's descriptor (made non-blocking here).
+    ///   - protocolFactory: makes the connection's protocol, which gets ``StreamProtocol/connectionMade(_:)``
+    ///     before this returns, and then the data.
     /// - Throws: ``IOError`` (`adopt`: `ENOTSOCK` / `EBADF` for what is not an open socket, `EINVAL`
     ///   for a datagram socket or another family, `ENOTCONN` for a socket that is not connected).
     public func connectAcceptedSocket<P: StreamProtocol>(
@@ -128,7 +132,9 @@ extension EventLoop {
     /// ``connectAcceptedSocket(_:protocolFactory:)`` does in the protocol API (asyncio's streams have
     /// no such call; this mirrors the protocol API's, as ``openConnection(host:port:limit:)`` mirrors
     /// ``createConnection(host:port:_:)``). The descriptor is checked and owned as that method says.
-    /// - Parameter limit: the reader's ``StreamReader/limit`` (asyncio's `limit`, 64 KiB).
+    /// - Parameters:
+    ///   - socket: the connected socket's descriptor (made non-blocking here).
+    ///   - limit: the reader's ``StreamReader/limit`` (asyncio's `limit`, 64 KiB).
     /// - Throws: ``IOError`` (`adopt`: `ENOTSOCK`, `EBADF`, `EINVAL`, `ENOTCONN`).
     public func connectAcceptedSocket(
         _ socket: Int32, limit: Int = 64 * 1024
