@@ -2,6 +2,7 @@
 //   asyncio-bench WORKLOAD [--impl loop|default|nio] [--n N]
 //   asyncio-bench all [--impl ...]
 //   asyncio-bench echo-server --port P [--mode streams|protocol]
+//   asyncio-bench group-echo --port P --loops N --mode reuseport|acceptor   (issue 19: a group's two ways to accept)
 //   asyncio-bench http-server --port P [--api http] [--loops N]
 //   asyncio-bench redis --port P [--connections C] [--pipeline K] [--n N] [--mode batch|tasks]
 //   asyncio-bench flood [--n PER_THREAD] [--threads T] [--capacity C]
@@ -42,6 +43,9 @@ switch args.first {
 case "echo-server":
     guard let port = option("--port").flatMap(Int.init) else { print("echo-server needs --port P"); exit(2) }
     try runEchoServer(port: port, mode: option("--mode") ?? "streams")
+case "group-echo":
+    guard let port = option("--port").flatMap(Int.init) else { print("group-echo needs --port P"); exit(2) }
+    try runGroupEcho(port: port, loops: option("--loops").flatMap(Int.init) ?? 2, mode: option("--mode") ?? "reuseport")
 case "http-server":
     guard let port = option("--port").flatMap(Int.init) else { print("http-server needs --port P"); exit(2) }
     try runHTTPServer(port: port, api: option("--api") ?? "http", loops: option("--loops").flatMap(Int.init) ?? 1)

@@ -104,3 +104,77 @@ extension EventLoop {
         if status < 0 { throw IOError("connect", target, status: Int32(truncatingIfNeeded: status)) }
     }
 }
+
+extension EventLoop {
+    /// Wraps a stream socket that is connected already (accepted elsewhere: by another loop, another
+    /// thread, a plain `accept`, or handed over by another process) in a transport driven by this loop,
+    /// with the protocol from `protocolFactory` (asyncio's `loop.connect_accepted_socket`). A TCP
+    /// (IPv4 or IPv6) or Unix-domain stream socket; TCP gets `TCP_NODELAY`, as accepted connections do.
+    ///
+    /// The descriptor is checked first (an open socket, a stream, a family libuv serves, connected);
+    /// if those checks fail this throws and leaves it open, the caller's still. Past them the transport
+    /// owns it: it is closed when the transport closes, or by this call if a later step fails.
+    /// - Parameters:
+    ///   - socket: the connected socket's descriptor (made non-blocking here).
+    ///   - protocolFactory: makes the connection's protocol, which gets ``StreamProtocol/connectionMade(_:)``
+    ///     before this returns, and then the data.
+    /// - Throws: ``IOError`` (`adopt`: `ENOTSOCK` / `EBADF` for what is not an open socket, `EINVAL`
+    ///   for a datagram socket or another family, `ENOTCONN` for a socket that is not connected).
+    public func connectAcceptedSocket<P: StreamProtocol>(
+        _ socket: Int32, protocolFactory: () -> P
+    ) throws -> (StreamTransport, P) {
+        try checkUsable("EventLoop.connectAcceptedSocket")
+        let transport = try adoptConnected(socket)
+        return (transport, attach(protocolFactory(), to: transport))
+    }
+
+    /// Wraps a stream socket that is connected already in a reader and a writer, as
+    /// ``connectAcceptedSocket(_:protocolFactory:)`` does in the protocol API (asyncio's streams have
+    /// no such call; this mirrors the protocol API's, as ``openConnection(host:port:limit:)`` mirrors
+    /// ``createConnection(host:port:_:)``). The descriptor is checked and owned as that method says.
+    /// - Parameters:
+    ///   - socket: the connected socket's descriptor (made non-blocking here).
+    ///   - limit: the reader's ``StreamReader/limit`` (asyncio's `limit`, 64 KiB).
+    /// - Throws: ``IOError`` (`adopt`: `ENOTSOCK`, `EBADF`, `EINVAL`, `ENOTCONN`).
+    public func connectAcceptedSocket(
+        _ socket: Int32, limit: Int = 64 * 1024
+    ) throws -> (StreamReader, StreamWriter) {
+        try checkUsable("EventLoop.connectAcceptedSocket")
+        let transport = try adoptConnected(socket)
+        return (StreamReader(transport: transport, limit: limit), StreamWriter(transport: transport))
+    }
+
+    /// A transport that owns `fd`, a connected stream socket; `fd` is left open if the checks refuse it.
+    private func adoptConnected(_ fd: Int32) throws -> StreamTransport {
+        let kind = try ListeningSocket.kind(of: fd)
+        var peer = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let connected = withUnsafeMutablePointer(to: &peer) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        if connected != 0 { throw IOError("adopt", "socket \(fd) (not connected)", status: -errno) }
+        // Past the checks the descriptor is ours: every failure closes it.
+        let transport: StreamTransport
+        do {
+            transport = kind == .tcp ? try .tcp(on: self) : try .pipe(on: self)
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+        let status = kind == .tcp
+            ? uv_tcp_open(transport.handle.pointer.assumingMemoryBound(to: uv_tcp_t.self), fd)
+            : uv_pipe_open(transport.handle.pointer.assumingMemoryBound(to: uv_pipe_t.self), fd)
+        if status < 0 {
+            Glibc.close(fd)  // libuv did not take it: closing the handle leaves it open
+            transport.closeNow()
+            throw IOError("adopt", "socket \(fd)", status: status)
+        }
+        if kind == .tcp {
+            do { try transport.setNoDelay() } catch {
+                transport.closeNow()
+                throw error
+            }
+        }
+        return transport
+    }
+}
