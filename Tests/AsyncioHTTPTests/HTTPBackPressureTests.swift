@@ -7,7 +7,8 @@ import Testing
 @Suite("HTTPServer back-pressure")
 struct HTTPBackPressureTests {
     final class Captured: @unchecked Sendable {
-        var connection: HTTPServerConnection?
+        // Weak: the handler that fills it captures this object, and the connection holds the handler.
+        weak var connection: HTTPServerConnection?
     }
 
     /// 8 MiB, streamed in 100 kB writes (chunked) or whole, to a client that reads nothing until the
