@@ -15,7 +15,7 @@ func timers(impl: String, n: Int) throws {
         var fired = 0
         let start = now()
         for (i, delay) in delays.enumerated() {
-            let handle = try loop.callLater(delay) {
+            let handle = try loop.callLater(.seconds(delay)) {
                 fired += 1
                 if fired == remaining { loop.stop() }
             }
