@@ -7,7 +7,7 @@ import Testing
 @Suite("HTTPServer with curl")
 struct HTTPServerCurlTests {
     @Test func getWithHeadersAndKeepAliveReuse() async throws {
-        let output = try await withHTTPServer(testRoutes) { loop, port, _ in
+        let output = try await withHTTPServer(routesUnderTest) { loop, port, _ in
             try await runProgram(loop, "curl", ["-sS", "-v", "-i", "http://127.0.0.1:\(port)/", "http://127.0.0.1:\(port)/"])
         }
         #expect(output.status == 0, "\(output.stderr)")
@@ -24,7 +24,7 @@ struct HTTPServerCurlTests {
         defer { removeDirectory(directory) }
         let payload = patternBytes(300_000)
         writeFile(directory + "/payload", payload)
-        let (plain, chunked) = try await withHTTPServer(testRoutes) { loop, port, _ in
+        let (plain, chunked) = try await withHTTPServer(routesUnderTest) { loop, port, _ in
             let plain = try await runProgram(loop, "curl", [
                 "-sS", "--data-binary", "@\(directory)/payload", "-o", "\(directory)/plain", "http://127.0.0.1:\(port)/echo",
             ])
@@ -45,7 +45,7 @@ struct HTTPServerCurlTests {
     @Test func eightMebibytesToASlowReader() async throws {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
-        let outputs = try await withHTTPServer(testRoutes) { loop, port, _ in
+        let outputs = try await withHTTPServer(routesUnderTest) { loop, port, _ in
             var outputs: [ProgramOutput] = []
             for path in ["big", "stream"] {
                 outputs.append(try await runProgram(loop, "curl", [
@@ -67,7 +67,7 @@ struct HTTPServerCurlTests {
     }
 
     @Test func headHasTheFieldsAndNoBody() async throws {
-        let output = try await withHTTPServer(testRoutes) { loop, port, _ in
+        let output = try await withHTTPServer(routesUnderTest) { loop, port, _ in
             try await runProgram(loop, "curl", ["-sS", "-I", "http://127.0.0.1:\(port)/"])
         }
         #expect(output.status == 0, "\(output.stderr)")
@@ -77,7 +77,7 @@ struct HTTPServerCurlTests {
     }
 
     @Test func aThrowingHandlerGives500AndTheNextRequestWorks() async throws {
-        let output = try await withHTTPServer(testRoutes) { loop, port, _ in
+        let output = try await withHTTPServer(routesUnderTest) { loop, port, _ in
             let errors = ErrorLog()
             loop.exceptionHandler = { _, context in errors.append(context.message) }
             let output = try await runProgram(loop, "curl", [
@@ -97,7 +97,7 @@ struct HTTPServerCurlTests {
         defer { removeDirectory(directory) }
         let payload = patternBytes(2_000_000, seed: 7)
         writeFile(directory + "/payload", payload)
-        let output = try await withHTTPServer(testRoutes) { loop, port, _ in
+        let output = try await withHTTPServer(routesUnderTest) { loop, port, _ in
             try await runProgram(loop, "curl", [
                 "-sS", "-v", "-H", "Expect: 100-continue", "--data-binary", "@\(directory)/payload",
                 "-o", "\(directory)/echo", "http://127.0.0.1:\(port)/echo",
@@ -111,7 +111,7 @@ struct HTTPServerCurlTests {
     /// nc writes three requests in one go and half-closes (`-N`): three responses in order, then the
     /// server closes (it answers what arrived whole before the EOF).
     @Test func pipeliningWithNetcat() async throws {
-        let output = try await withHTTPServer(testRoutes) { loop, port, _ in
+        let output = try await withHTTPServer(routesUnderTest) { loop, port, _ in
             let requests = "GET / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\nPOST /echo HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 4\\r\\n\\r\\npingGET /nowhere HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n"
             return try await runProgram(loop, "/bin/sh", ["-c", "printf '\(requests)' | nc -N 127.0.0.1 \(port)"])
         }
@@ -126,7 +126,7 @@ struct HTTPServerCurlTests {
     /// Every loop of a group serves; curl's requests are answered whichever loop accepted them.
     @Test func aGroupServes() async throws {
         let group = try EventLoopGroup(loops: 2)
-        let server = try group.startHTTPServer(port: 0, testRoutes)
+        let server = try group.startHTTPServer(port: 0, routesUnderTest)
         let port = server.address!.port
         let output = try await run {
             try await runProgram(try EventLoop.running(), "curl", ["-sS", "http://127.0.0.1:\(port)/", "http://127.0.0.1:\(port)/"])

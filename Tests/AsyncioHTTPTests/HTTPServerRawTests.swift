@@ -43,7 +43,7 @@ struct HTTPServerRawTests {
         ("\u{16}\u{3}\u{1}\u{2}\u{0}\u{1}\u{0}\u{1}\u{fc}\u{3}\u{3}\r\n\r\n", 400),  // a TLS hello
     ])
     func malformedRequestsGetTheirStatusAndAClose(request: String, status: Int) async throws {
-        try await withHTTPServer(testRoutes) { loop, port, _ in
+        try await withHTTPServer(routesUnderTest) { loop, port, _ in
             let client = try await RawClient(loop, port: port)
             try await client.send(request)
             let response = try await client.response()
@@ -56,7 +56,7 @@ struct HTTPServerRawTests {
 
     @Test func aBodyTooLargeGets413() async throws {
         let configuration = HTTPServerConfiguration(limits: .init(maxBodySize: 1000))
-        try await withHTTPServer(configuration: configuration, testRoutes) { loop, port, _ in
+        try await withHTTPServer(configuration: configuration, routesUnderTest) { loop, port, _ in
             let client = try await RawClient(loop, port: port)
             try await client.send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 1001\r\n\r\n")
             #expect(try await client.response()?.startLine == "HTTP/1.1 413")
@@ -73,7 +73,7 @@ struct HTTPServerRawTests {
     /// Slowloris: `GET / HT` and silence. The head timeout answers 408 and closes.
     @Test func aHeadThatNeverEndsTimesOut() async throws {
         let configuration = HTTPServerConfiguration(headerTimeout: .milliseconds(200))
-        try await withHTTPServer(configuration: configuration, testRoutes) { loop, port, _ in
+        try await withHTTPServer(configuration: configuration, routesUnderTest) { loop, port, _ in
             let client = try await RawClient(loop, port: port)
             try await client.send("GET / HT")
             let response = try await client.response()  // waits for the server: the timeout is the sync
@@ -85,7 +85,7 @@ struct HTTPServerRawTests {
     /// A head trickling in, one byte at a time, does not renew the head timeout.
     @Test func aTricklingHeadTimesOutToo() async throws {
         let configuration = HTTPServerConfiguration(headerTimeout: .milliseconds(300))
-        try await withHTTPServer(configuration: configuration, testRoutes) { loop, port, _ in
+        try await withHTTPServer(configuration: configuration, routesUnderTest) { loop, port, _ in
             let client = try await RawClient(loop, port: port)
             let trickle = try loop.createTask {
                 for byte in "GET / HTTP/1.1\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8 {
@@ -100,7 +100,7 @@ struct HTTPServerRawTests {
     }
 
     @Test func expectContinueIsSentWhenTheHandlerReads() async throws {
-        try await withHTTPServer(testRoutes) { loop, port, _ in
+        try await withHTTPServer(routesUnderTest) { loop, port, _ in
             let client = try await RawClient(loop, port: port)
             try await client.send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
             let interim = try await client.response(to: .post)
@@ -138,7 +138,7 @@ struct HTTPServerRawTests {
 
     /// HTTP/1.0: closed after the response unless `Connection: keep-alive`.
     @Test func http10KeepAliveRules() async throws {
-        try await withHTTPServer(testRoutes) { loop, port, _ in
+        try await withHTTPServer(routesUnderTest) { loop, port, _ in
             let client = try await RawClient(loop, port: port)
             try await client.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
             let first = try await client.response()

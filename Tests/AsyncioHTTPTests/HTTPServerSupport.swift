@@ -165,7 +165,7 @@ let eightMebibytes = patternBytes(8 << 20)
 
 /// The routes most tests use: `GET /` hello, `POST /echo` echo, `/throw` throws, `/big` 8 MiB,
 /// `/stream` a chunked body of 8 MiB.
-@Sendable func testRoutes(_ request: HTTPServerRequest) async throws -> HTTPServerResponse {
+@Sendable func routesUnderTest(_ request: HTTPServerRequest) async throws -> HTTPServerResponse {
     switch (request.method, request.path) {
     case (.get, "/"), (.head, "/"):
         return HTTPServerResponse(headerFields: [.contentType: "text/plain"], body: "Hello, World!")

@@ -37,7 +37,7 @@ struct HTTPServerTimeoutTests {
     /// A keep-alive connection with nothing to do is closed after the idle timeout.
     @Test func anIdleConnectionIsClosed() async throws {
         let configuration = HTTPServerConfiguration(idleTimeout: .milliseconds(200))
-        try await withHTTPServer(configuration: configuration, testRoutes) { loop, port, server in
+        try await withHTTPServer(configuration: configuration, routesUnderTest) { loop, port, server in
             let client = try await RawClient(loop, port: port)
             try await client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n")
             #expect(try await client.response()?.body == Array("Hello, World!".utf8))

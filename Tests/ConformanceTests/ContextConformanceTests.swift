@@ -27,7 +27,7 @@ struct ContextConformanceTests {
             events("outside the loop: \(variable.get()!)")
             return events.lines
         }
-        expectCPythonTrace(events, "context_a_task_runs_in_a_copy_of_its_creators_context")
+        #expect(events == cpythonTrace("context_a_task_runs_in_a_copy_of_its_creators_context"), "trace context_a_task_runs_in_a_copy_of_its_creators_context differs from CPython's")
     }
 
     @Test func callbacksRunInTheContextCapturedWhenTheyWereScheduled() async throws {
@@ -47,7 +47,7 @@ struct ContextConformanceTests {
             try await sleep(for: .seconds(0.02))
             events("main sees \(variable.get()!)")
         }
-        expectCPythonTrace(events, "context_callbacks_run_in_the_context_captured_when_scheduled")
+        #expect(events == cpythonTrace("context_callbacks_run_in_the_context_captured_when_scheduled"), "trace context_callbacks_run_in_the_context_captured_when_scheduled differs from CPython's")
     }
 
     @Test
@@ -72,7 +72,7 @@ struct ContextConformanceTests {
             events("outside the loop: \(variable.get()!)")
             return events.lines
         }
-        expectCPythonTrace(events, "context_done_callbacks_run_in_the_context_captured_when_added")
+        #expect(events == cpythonTrace("context_done_callbacks_run_in_the_context_captured_when_added"), "trace context_done_callbacks_run_in_the_context_captured_when_added differs from CPython's")
     }
 
     @Test func resetRestoresTheValueBeforeTheSet() async throws {
@@ -86,6 +86,6 @@ struct ContextConformanceTests {
             variable.reset(first)
             events("after reset(first): \(variable.get()!)")
         }
-        expectCPythonTrace(events, "context_reset_restores_the_previous_value")
+        #expect(events == cpythonTrace("context_reset_restores_the_previous_value"), "trace context_reset_restores_the_previous_value differs from CPython's")
     }
 }

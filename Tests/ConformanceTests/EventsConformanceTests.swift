@@ -16,7 +16,7 @@ struct EventsConformanceTests {
             try loop.callSoon { loop.stop() }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "events_call_soon_is_fifo")
+        #expect(events == cpythonTrace("events_call_soon_is_fifo"), "trace events_call_soon_is_fifo differs from CPython's")
     }
 
     @Test func aCallbackScheduledDuringAnIterationRunsInTheNext() async throws {
@@ -32,7 +32,7 @@ struct EventsConformanceTests {
             try loop.callSoon { loop.stop() }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "events_callback_scheduled_during_iteration_runs_in_next")
+        #expect(events == cpythonTrace("events_callback_scheduled_during_iteration_runs_in_next"), "trace events_callback_scheduled_during_iteration_runs_in_next differs from CPython's")
     }
 
     @Test func stopBeforeRunForeverRunsOneIteration() async throws {
@@ -48,7 +48,7 @@ struct EventsConformanceTests {
             try loop.callSoon { loop.stop() }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "events_stop_before_run_runs_one_iteration")
+        #expect(events == cpythonTrace("events_stop_before_run_runs_one_iteration"), "trace events_stop_before_run_runs_one_iteration differs from CPython's")
     }
 
     /// Issue 18.8: overdue timers keep their deadline order.
@@ -64,7 +64,7 @@ struct EventsConformanceTests {
             try loop.callLater(.seconds(0.001)) { loop.stop() }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "events_negative_delays_ordered_by_deadline")
+        #expect(events == cpythonTrace("events_negative_delays_ordered_by_deadline"), "trace events_negative_delays_ordered_by_deadline differs from CPython's")
     }
 
     @Test func timersFireInDeadlineOrderAndNeverEarly() async throws {
@@ -81,7 +81,7 @@ struct EventsConformanceTests {
             try loop.callLater(.seconds(0.040)) { loop.stop() }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "events_timers_fire_in_deadline_order")
+        #expect(events == cpythonTrace("events_timers_fire_in_deadline_order"), "trace events_timers_fire_in_deadline_order differs from CPython's")
     }
 
     @Test func cancelledHandlesNeverRun() async throws {
@@ -101,7 +101,7 @@ struct EventsConformanceTests {
             first.cancel()
             events("timer cancelled: \(timer.isCancelled ? "True" : "False")")
         }
-        expectCPythonTrace(events, "events_cancelled_handles_never_run")
+        #expect(events == cpythonTrace("events_cancelled_handles_never_run"), "trace events_cancelled_handles_never_run differs from CPython's")
     }
 
     /// Issue 18.1: on the loop thread, a thread-safe callback joins the ready FIFO at once.
@@ -115,7 +115,7 @@ struct EventsConformanceTests {
             try loop.callSoon { loop.stop() }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "events_threadsafe_callback_takes_its_place_when_submitted")
+        #expect(events == cpythonTrace("events_threadsafe_callback_takes_its_place_when_submitted"), "trace events_threadsafe_callback_takes_its_place_when_submitted differs from CPython's")
     }
 
     /// Issue 18.1: a thread-safe callback submitted on another thread before the loop thread's
@@ -135,7 +135,7 @@ struct EventsConformanceTests {
             }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "events_threadsafe_callback_from_another_thread_precedes_later_call_soon")
+        #expect(events == cpythonTrace("events_threadsafe_callback_from_another_thread_precedes_later_call_soon"), "trace events_threadsafe_callback_from_another_thread_precedes_later_call_soon differs from CPython's")
     }
 
     @Test func aCallbackErrorGoesToTheExceptionHandlerAndTheLoopGoesOn() async throws {
@@ -150,7 +150,7 @@ struct EventsConformanceTests {
             try loop.callLater(.seconds(0.001)) { loop.stop() }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "events_callback_error_goes_to_exception_handler")
+        #expect(events == cpythonTrace("events_callback_error_goes_to_exception_handler"), "trace events_callback_error_goes_to_exception_handler differs from CPython's")
     }
 
     /// asyncio's `RuntimeError` for a closed loop is ``EventLoopError/closed``.
@@ -176,7 +176,7 @@ struct EventsConformanceTests {
             attempt("run_forever") { try loop.runForever() }
             attempt("close again") { try loop.close() }
         }
-        expectCPythonTrace(events, "events_closed_loop_refuses_new_work")
+        #expect(events == cpythonTrace("events_closed_loop_refuses_new_work"), "trace events_closed_loop_refuses_new_work differs from CPython's")
     }
 
     /// asyncio's `RuntimeError('Event loop stopped before Future completed.')` is
@@ -203,7 +203,7 @@ struct EventsConformanceTests {
             task.cancel()
             try loop.runUntilComplete { try await sleep(for: .zero) }
         }
-        expectCPythonTrace(events, "events_run_until_complete_returns_or_raises")
+        #expect(events == cpythonTrace("events_run_until_complete_returns_or_raises"), "trace events_run_until_complete_returns_or_raises differs from CPython's")
     }
 
     @Test func sleepZeroYieldsExactlyOneIteration() async throws {
@@ -223,7 +223,7 @@ struct EventsConformanceTests {
             try await a.value
             try await b.value
         }
-        expectCPythonTrace(events, "events_sleep_zero_yields_one_iteration")
+        #expect(events == cpythonTrace("events_sleep_zero_yields_one_iteration"), "trace events_sleep_zero_yields_one_iteration differs from CPython's")
     }
 }
 

@@ -15,7 +15,7 @@ struct FuturesConformanceTests {
             try await sleep(for: .zero)
             events("after one iteration")
         }
-        expectCPythonTrace(events, "futures_done_callbacks_run_soon_in_registration_order")
+        #expect(events == cpythonTrace("futures_done_callbacks_run_soon_in_registration_order"), "trace futures_done_callbacks_run_soon_in_registration_order differs from CPython's")
     }
 
     @Test func aCallbackAddedAfterDoneRunsSoonNotInline() async throws {
@@ -27,7 +27,7 @@ struct FuturesConformanceTests {
             try await sleep(for: .zero)
             events("after one iteration")
         }
-        expectCPythonTrace(events, "futures_callback_added_after_done_runs_soon")
+        #expect(events == cpythonTrace("futures_callback_added_after_done_runs_soon"), "trace futures_callback_added_after_done_runs_soon differs from CPython's")
     }
 
     @Test func aRemovedDoneCallbackNeverRuns() async throws {
@@ -40,7 +40,7 @@ struct FuturesConformanceTests {
             try future.setResult(())
             try await sleep(for: .zero)
         }
-        expectCPythonTrace(events, "futures_remove_done_callback")
+        #expect(events == cpythonTrace("futures_remove_done_callback"), "trace futures_remove_done_callback differs from CPython's")
     }
 
     @Test func callbacksAndWaitingTasksWakeInRegistrationOrder() async throws {
@@ -60,7 +60,7 @@ struct FuturesConformanceTests {
             try await first.value
             try await second.value
         }
-        expectCPythonTrace(events, "futures_callbacks_and_waiters_wake_in_registration_order")
+        #expect(events == cpythonTrace("futures_callbacks_and_waiters_wake_in_registration_order"), "trace futures_callbacks_and_waiters_wake_in_registration_order differs from CPython's")
     }
 
     @Test func readingOrSettingAFutureInTheWrongStateThrows() async throws {
@@ -90,7 +90,7 @@ struct FuturesConformanceTests {
             attempt("exception() of cancelled") { "\(String(describing: try cancelled.error()))" }
             attempt("set_result of cancelled") { try cancelled.setResult(3); return "ok" }
         }
-        expectCPythonTrace(events, "futures_states_and_invalid_state")
+        #expect(events == cpythonTrace("futures_states_and_invalid_state"), "trace futures_states_and_invalid_state differs from CPython's")
     }
 
     @Test func theCancelMessageReachesTheAwaiter() async throws {
@@ -105,7 +105,7 @@ struct FuturesConformanceTests {
                 events("awaiting the task: \(errorName(error)); task cancelled: \(py(task.isCancelled))")
             }
         }
-        expectCPythonTrace(events, "futures_cancel_message_reaches_the_awaiter")
+        #expect(events == cpythonTrace("futures_cancel_message_reaches_the_awaiter"), "trace futures_cancel_message_reaches_the_awaiter differs from CPython's")
     }
 
     @Test func cancellingTheAwaitingTaskCancelsTheFuture() async throws {
@@ -118,7 +118,7 @@ struct FuturesConformanceTests {
             do { try await task.value } catch { events("task: \(errorName(error))") }
             events("future cancelled: \(py(future.isCancelled))")
         }
-        expectCPythonTrace(events, "futures_cancelling_the_awaiting_task_cancels_the_future")
+        #expect(events == cpythonTrace("futures_cancelling_the_awaiting_task_cancels_the_future"), "trace futures_cancelling_the_awaiting_task_cancels_the_future differs from CPython's")
     }
 
     @Test func anUnretrievedErrorIsReportedWhenTheFutureIsDropped() async throws {
@@ -138,7 +138,7 @@ struct FuturesConformanceTests {
             try await sleep(for: .zero)
             events("end")
         }
-        expectCPythonTrace(events, "futures_unretrieved_exception_is_reported")
+        #expect(events == cpythonTrace("futures_unretrieved_exception_is_reported"), "trace futures_unretrieved_exception_is_reported differs from CPython's")
     }
 }
 

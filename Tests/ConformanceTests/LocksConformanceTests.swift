@@ -24,7 +24,7 @@ struct LocksConformanceTests {
             _ = try await gather(tasks)
             events("locked at the end: \(py(lock.isLocked))")
         }
-        expectCPythonTrace(events, "locks_lock_waiters_acquire_in_fifo_order")
+        #expect(events == cpythonTrace("locks_lock_waiters_acquire_in_fifo_order"), "trace locks_lock_waiters_acquire_in_fifo_order differs from CPython's")
     }
 
     /// Issue 18.10: unlocked from `release()` until the woken waiter runs, and still no barging.
@@ -41,7 +41,7 @@ struct LocksConformanceTests {
             try await lock.withLock { events("newcomer holds the lock") }
             try await waiter.value
         }
-        expectCPythonTrace(events, "locks_lock_is_unlocked_until_the_woken_waiter_runs")
+        #expect(events == cpythonTrace("locks_lock_is_unlocked_until_the_woken_waiter_runs"), "trace locks_lock_is_unlocked_until_the_woken_waiter_runs differs from CPython's")
     }
 
     @Test func aLockWaiterCancelledWhileQueuedLeavesTheQueue() async throws {
@@ -64,7 +64,7 @@ struct LocksConformanceTests {
             try await second.value
             events("first cancelled: \(py(first.isCancelled)); locked: \(py(lock.isLocked))")
         }
-        expectCPythonTrace(events, "locks_lock_cancelled_waiter_leaves_the_queue")
+        #expect(events == cpythonTrace("locks_lock_cancelled_waiter_leaves_the_queue"), "trace locks_lock_cancelled_waiter_leaves_the_queue differs from CPython's")
     }
 
     @Test func aWokenLockWaiterCancelledBeforeItRunsHandsTheLockOn() async throws {
@@ -86,7 +86,7 @@ struct LocksConformanceTests {
             try await second.value
             events("first cancelled: \(py(first.isCancelled)); locked: \(py(lock.isLocked))")
         }
-        expectCPythonTrace(events, "locks_lock_woken_waiter_cancelled_hands_the_lock_on")
+        #expect(events == cpythonTrace("locks_lock_woken_waiter_cancelled_hands_the_lock_on"), "trace locks_lock_woken_waiter_cancelled_hands_the_lock_on differs from CPython's")
     }
 
     /// The errors keep asyncio's meaning under Swift names (the README's mapping table): Python's
@@ -114,7 +114,7 @@ struct LocksConformanceTests {
             attempt("Condition.notify without the lock") { try condition.notify() }
             attempt("Condition.notify_all without the lock") { try condition.notifyAll() }
         }
-        expectCPythonTrace(events, "locks_release_errors")
+        #expect(events == cpythonTrace("locks_release_errors"), "trace locks_release_errors differs from CPython's")
     }
 
     // MARK: Event
@@ -142,7 +142,7 @@ struct LocksConformanceTests {
             event.set()
             try await late.value
         }
-        expectCPythonTrace(events, "locks_event_wakes_every_waiter_in_order")
+        #expect(events == cpythonTrace("locks_event_wakes_every_waiter_in_order"), "trace locks_event_wakes_every_waiter_in_order differs from CPython's")
     }
 
     @Test func aCancelledEventWaitThrowsAndTheOthersStillWake() async throws {
@@ -167,7 +167,7 @@ struct LocksConformanceTests {
             try await second.value
             events("first cancelled: \(py(first.isCancelled))")
         }
-        expectCPythonTrace(events, "locks_event_wait_cancelled")
+        #expect(events == cpythonTrace("locks_event_wait_cancelled"), "trace locks_event_wait_cancelled differs from CPython's")
     }
 
     // MARK: Condition
@@ -193,7 +193,7 @@ struct LocksConformanceTests {
             try await condition.withLock { try condition.notifyAll() }
             _ = try await gather(tasks)
         }
-        expectCPythonTrace(events, "locks_condition_notify_wakes_n_waiters_in_order")
+        #expect(events == cpythonTrace("locks_condition_notify_wakes_n_waiters_in_order"), "trace locks_condition_notify_wakes_n_waiters_in_order differs from CPython's")
     }
 
     @Test func aCancelledConditionWaitReacquiresTheLockBeforeThrowing() async throws {
@@ -216,7 +216,7 @@ struct LocksConformanceTests {
             _ = try? await task.value
             events("after: locked=\(py(condition.isLocked))")
         }
-        expectCPythonTrace(events, "locks_condition_cancelled_wait_reacquires_the_lock")
+        #expect(events == cpythonTrace("locks_condition_cancelled_wait_reacquires_the_lock"), "trace locks_condition_cancelled_wait_reacquires_the_lock differs from CPython's")
     }
 
     @Test func conditionWaitForReturnsOnceThePredicateHolds() async throws {
@@ -239,7 +239,7 @@ struct LocksConformanceTests {
             }
             try await task.value
         }
-        expectCPythonTrace(events, "locks_condition_wait_for_predicate")
+        #expect(events == cpythonTrace("locks_condition_wait_for_predicate"), "trace locks_condition_wait_for_predicate differs from CPython's")
     }
 
     // MARK: Semaphore
@@ -260,7 +260,7 @@ struct LocksConformanceTests {
             _ = try await gather(tasks)
             events("locked at the end: \(py(semaphore.isLocked))")
         }
-        expectCPythonTrace(events, "locks_semaphore_is_fifo")
+        #expect(events == cpythonTrace("locks_semaphore_is_fifo"), "trace locks_semaphore_is_fifo differs from CPython's")
     }
 
     @Test func aSemaphoreWaiterCancelledAfterItWasPickedPassesThePermitOn() async throws {
@@ -284,7 +284,7 @@ struct LocksConformanceTests {
             try await second.value
             events("first cancelled: \(py(first.isCancelled)); locked: \(py(semaphore.isLocked))")
         }
-        expectCPythonTrace(events, "locks_semaphore_cancelled_waiter_passes_the_permit_on")
+        #expect(events == cpythonTrace("locks_semaphore_cancelled_waiter_passes_the_permit_on"), "trace locks_semaphore_cancelled_waiter_passes_the_permit_on differs from CPython's")
     }
 
     // MARK: Barrier
@@ -305,7 +305,7 @@ struct LocksConformanceTests {
             events("n_waiting after the round: \(barrier.waitingCount)")
             _ = try await gather(try (3..<6).map(worker))
         }
-        expectCPythonTrace(events, "locks_barrier_releases_a_full_round")
+        #expect(events == cpythonTrace("locks_barrier_releases_a_full_round"), "trace locks_barrier_releases_a_full_round differs from CPython's")
     }
 
     @Test func abortAndResetBreakTheBarrierForItsWaiters() async throws {
@@ -333,7 +333,7 @@ struct LocksConformanceTests {
             barrier.reset()
             _ = try await gather(tasks)
         }
-        expectCPythonTrace(events, "locks_barrier_abort_breaks_it")
+        #expect(events == cpythonTrace("locks_barrier_abort_breaks_it"), "trace locks_barrier_abort_breaks_it differs from CPython's")
     }
 
     @Test func aNotifiedConditionWaiterCancelledBeforeItRanPassesTheWakeupOn() async throws {
@@ -361,7 +361,7 @@ struct LocksConformanceTests {
             try await second.value
             events("first cancelled: \(py(first.isCancelled)); locked: \(py(condition.isLocked))")
         }
-        expectCPythonTrace(events, "locks_condition_notified_waiter_cancelled_passes_the_wakeup_on")
+        #expect(events == cpythonTrace("locks_condition_notified_waiter_cancelled_passes_the_wakeup_on"), "trace locks_condition_notified_waiter_cancelled_passes_the_wakeup_on differs from CPython's")
     }
 
     @Test func aBarrierWaiterCancelledBeforeTheRoundIsFullLeavesIt() async throws {
@@ -388,7 +388,7 @@ struct LocksConformanceTests {
             _ = try await gather([second, third, fourth])
             events("n_waiting: \(barrier.waitingCount); broken: \(py(barrier.isBroken)); first cancelled: \(py(first.isCancelled))")
         }
-        expectCPythonTrace(events, "locks_barrier_cancelled_waiter_leaves_the_round")
+        #expect(events == cpythonTrace("locks_barrier_cancelled_waiter_leaves_the_round"), "trace locks_barrier_cancelled_waiter_leaves_the_round differs from CPython's")
     }
 
     @Test func eventSetThenClearStillWakesTheWaiters() async throws {
@@ -405,7 +405,7 @@ struct LocksConformanceTests {
             event.clear()
             _ = try await gather(tasks)
         }
-        expectCPythonTrace(events, "locks_event_set_then_clear_still_wakes_the_waiters")
+        #expect(events == cpythonTrace("locks_event_set_then_clear_still_wakes_the_waiters"), "trace locks_event_set_then_clear_still_wakes_the_waiters differs from CPython's")
     }
 
     /// Permits released while a woken waiter has not run yet keep it ahead of newcomers (`isLocked`
@@ -466,6 +466,6 @@ struct LocksConformanceTests {
                 events("fifo order 4: [\(result.value.joined(separator: ", "))]")
             }
         }
-        expectCPythonTrace(events, "locks_semaphore_woken_waiters_keep_their_turn")
+        #expect(events == cpythonTrace("locks_semaphore_woken_waiters_keep_their_turn"), "trace locks_semaphore_woken_waiters_keep_their_turn differs from CPython's")
     }
 }

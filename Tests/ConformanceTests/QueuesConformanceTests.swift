@@ -12,7 +12,7 @@ struct QueuesConformanceTests {
                 events("\(name): [\(try (0..<3).map { _ in "\(try queue.getNowait())" }.joined(separator: ", "))]")
             }
         }
-        expectCPythonTrace(events, "queues_fifo_lifo_and_priority_orders")
+        #expect(events == cpythonTrace("queues_fifo_lifo_and_priority_orders"), "trace queues_fifo_lifo_and_priority_orders differs from CPython's")
     }
 
     /// Issue 18.9: a priority apart from the item, and equal priorities in insertion order.
@@ -22,7 +22,7 @@ struct QueuesConformanceTests {
             for (priority, item) in [(2, "a"), (1, "b"), (2, "c"), (1, "d")] { try queue.putNowait(item, priority: priority) }
             events(pyList(try (0..<4).map { _ in try queue.getNowait().item }))
         }
-        expectCPythonTrace(events, "queues_priority_queue_is_stable_for_equal_priorities")
+        #expect(events == cpythonTrace("queues_priority_queue_is_stable_for_equal_priorities"), "trace queues_priority_queue_is_stable_for_equal_priorities differs from CPython's")
     }
 
     /// Issue 18.9: items whose `<` looks at the priority only (and whose `==` looks at everything)
@@ -38,7 +38,7 @@ struct QueuesConformanceTests {
             for (priority, name) in [(2, "a"), (1, "b"), (2, "c"), (1, "d")] { try queue.putNowait(Job(priority: priority, name: name)) }
             events(pyList(try (0..<4).map { _ in try queue.getNowait().name }))
         }
-        expectCPythonTrace(events, "queues_priority_queue_is_stable_for_equal_priorities")
+        #expect(events == cpythonTrace("queues_priority_queue_is_stable_for_equal_priorities"), "trace queues_priority_queue_is_stable_for_equal_priorities differs from CPython's")
     }
 
     @Test func nowaitCallsThrowQueueEmptyAndQueueFull() async throws {
@@ -55,7 +55,7 @@ struct QueuesConformanceTests {
             attempt("put_nowait full") { try queue.putNowait("z"); return "ok" }
             attempt("get_nowait") { try queue.getNowait() }
         }
-        expectCPythonTrace(events, "queues_nowait_errors_and_sizes")
+        #expect(events == cpythonTrace("queues_nowait_errors_and_sizes"), "trace queues_nowait_errors_and_sizes differs from CPython's")
     }
 
     @Test func blockedGettersAndPuttersAreServedInFIFOOrder() async throws {
@@ -83,7 +83,7 @@ struct QueuesConformanceTests {
             }
             _ = try await gather(putters)
         }
-        expectCPythonTrace(events, "queues_getters_and_putters_are_woken_in_fifo_order")
+        #expect(events == cpythonTrace("queues_getters_and_putters_are_woken_in_fifo_order"), "trace queues_getters_and_putters_are_woken_in_fifo_order differs from CPython's")
     }
 
     @Test func aGetterCancelledAfterAnItemArrivedLeavesItToTheNext() async throws {
@@ -104,7 +104,7 @@ struct QueuesConformanceTests {
             try await second.value
             events("first cancelled: \(py(first.isCancelled)); qsize: \(queue.count)")
         }
-        expectCPythonTrace(events, "queues_cancelled_getter_loses_no_item")
+        #expect(events == cpythonTrace("queues_cancelled_getter_loses_no_item"), "trace queues_cancelled_getter_loses_no_item differs from CPython's")
     }
 
     @Test func joinWaitsUntilEveryItemIsMarkedDone() async throws {
@@ -128,7 +128,7 @@ struct QueuesConformanceTests {
                 events("task_done() too many times: ValueError")
             }
         }
-        expectCPythonTrace(events, "queues_join_waits_for_every_task_done")
+        #expect(events == cpythonTrace("queues_join_waits_for_every_task_done"), "trace queues_join_waits_for_every_task_done differs from CPython's")
     }
 
     @Test func shutdownWakesGettersAndPuttersAndImmediateUnblocksJoin() async throws {
@@ -161,7 +161,7 @@ struct QueuesConformanceTests {
             try await joiner.value
             events("join() returned after shutdown(immediate=True); qsize: \(third.count)")
         }
-        expectCPythonTrace(events, "queues_shutdown_wakes_getters_and_putters")
+        #expect(events == cpythonTrace("queues_shutdown_wakes_getters_and_putters"), "trace queues_shutdown_wakes_getters_and_putters differs from CPython's")
     }
 
     @Test func aPutterCancelledWhileTheQueueIsFullPutsNothing() async throws {
@@ -187,6 +187,6 @@ struct QueuesConformanceTests {
             try await kept.value
             events("got \(try queue.getNowait()); qsize: \(queue.count)")
         }
-        expectCPythonTrace(events, "queues_cancelled_putter_puts_nothing")
+        #expect(events == cpythonTrace("queues_cancelled_putter_puts_nothing"), "trace queues_cancelled_putter_puts_nothing differs from CPython's")
     }
 }

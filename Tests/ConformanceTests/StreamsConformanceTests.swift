@@ -39,7 +39,7 @@ struct StreamsConformanceTests {
                 do { events("readline: \(pyBytes(try await reader.readLine()))") } catch { events("readline raised") }
             }
         }
-        expectCPythonTrace(events, "streams_readline_over_the_limit_raises_once_and_discards_the_line")
+        #expect(events == cpythonTrace("streams_readline_over_the_limit_raises_once_and_discards_the_line"), "trace streams_readline_over_the_limit_raises_once_and_discards_the_line differs from CPython's")
     }
 
     @Test
@@ -50,7 +50,7 @@ struct StreamsConformanceTests {
             }
             events("still buffered: \(pyBytes(try await reader.readExactly(9)))")
         }
-        expectCPythonTrace(events, "streams_limit_overrun_consumed_excludes_the_separator")
+        #expect(events == cpythonTrace("streams_limit_overrun_consumed_excludes_the_separator"), "trace streams_limit_overrun_consumed_excludes_the_separator differs from CPython's")
     }
 
     @Test func readsAtTheEndOfTheStream() async throws {
@@ -62,7 +62,7 @@ struct StreamsConformanceTests {
             events("readline at eof: \(pyBytes(try await reader.readLine())); read(): \(pyBytes(try await reader.read()))")
             events("at_eof: \(py(reader.atEOF))")
         }
-        expectCPythonTrace(events, "streams_reads_at_the_end_of_the_stream")
+        #expect(events == cpythonTrace("streams_reads_at_the_end_of_the_stream"), "trace streams_reads_at_the_end_of_the_stream differs from CPython's")
     }
 
     @Test
@@ -91,7 +91,7 @@ struct StreamsConformanceTests {
             }
             events("regular file kept: \(py(access(path, F_OK) == 0))")
         }
-        expectCPythonTrace(events, "streams_unix_server_replaces_a_stale_socket_file")
+        #expect(events == cpythonTrace("streams_unix_server_replaces_a_stale_socket_file"), "trace streams_unix_server_replaces_a_stale_socket_file differs from CPython's")
     }
 
     @Test func readAtMostNReadExactlyAndReadUntilAMultiByteSeparator() async throws {
@@ -101,7 +101,7 @@ struct StreamsConformanceTests {
             events("readuntil('--end--'): \(pyBytes(try await reader.readUntil(Array("--end--".utf8))))")
             events("read(): \(pyBytes(try await reader.read())); at_eof: \(py(reader.atEOF))")
         }
-        expectCPythonTrace(events, "streams_read_n_and_readuntil")
+        #expect(events == cpythonTrace("streams_read_n_and_readuntil"), "trace streams_read_n_and_readuntil differs from CPython's")
     }
 }
 

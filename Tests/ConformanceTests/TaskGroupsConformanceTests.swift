@@ -20,7 +20,7 @@ struct TaskGroupsConformanceTests {
             }
             events("after the block: \(try t1.result()), \(try t2.result())")
         }
-        expectCPythonTrace(events, "taskgroups_waits_for_every_child")
+        #expect(events == cpythonTrace("taskgroups_waits_for_every_child"), "trace taskgroups_waits_for_every_child differs from CPython's")
     }
 
     @Test func aFailingChildCancelsItsSiblingsThenTheBody() async throws {
@@ -40,7 +40,7 @@ struct TaskGroupsConformanceTests {
                 events("raised \(errorName(error))")
             }
         }
-        expectCPythonTrace(events, "taskgroups_a_failing_child_cancels_siblings_and_body")
+        #expect(events == cpythonTrace("taskgroups_a_failing_child_cancels_siblings_and_body"), "trace taskgroups_a_failing_child_cancels_siblings_and_body differs from CPython's")
     }
 
     /// Issue 18.4: the children's errors first, the body's last.
@@ -67,7 +67,7 @@ struct TaskGroupsConformanceTests {
                 events("body fails first: \(errorName(error))")
             }
         }
-        expectCPythonTrace(events, "taskgroups_errors_children_first_then_the_body")
+        #expect(events == cpythonTrace("taskgroups_errors_children_first_then_the_body"), "trace taskgroups_errors_children_first_then_the_body differs from CPython's")
     }
 
     @Test func everyChildErrorIsKeptInTheOrderTheyFailed() async throws {
@@ -90,7 +90,7 @@ struct TaskGroupsConformanceTests {
                 events(errorName(error))
             }
         }
-        expectCPythonTrace(events, "taskgroups_children_errors_in_the_order_they_failed")
+        #expect(events == cpythonTrace("taskgroups_children_errors_in_the_order_they_failed"), "trace taskgroups_children_errors_in_the_order_they_failed differs from CPython's")
     }
 
     /// asyncio's `RuntimeError("TaskGroup ... is shutting down" / "is finished")` is
@@ -116,7 +116,7 @@ struct TaskGroupsConformanceTests {
                 events("after the block: RuntimeError (\(closed.reason.split(separator: " ").last!))")
             }
         }
-        expectCPythonTrace(events, "taskgroups_no_new_tasks_once_shutting_down")
+        #expect(events == cpythonTrace("taskgroups_no_new_tasks_once_shutting_down"), "trace taskgroups_no_new_tasks_once_shutting_down differs from CPython's")
     }
 
     @Test func cancellingTheParentCancelsTheChildrenAndThrowsCancelledError() async throws {
@@ -144,7 +144,7 @@ struct TaskGroupsConformanceTests {
             _ = try? await task.value
             events("runner cancelled: \(py(task.isCancelled))")
         }
-        expectCPythonTrace(events, "taskgroups_cancelling_the_parent_cancels_the_children")
+        #expect(events == cpythonTrace("taskgroups_cancelling_the_parent_cancels_the_children"), "trace taskgroups_cancelling_the_parent_cancels_the_children differs from CPython's")
     }
 
     @Test func aChildCancelledOnItsOwnIsNotAnError() async throws {
@@ -158,7 +158,7 @@ struct TaskGroupsConformanceTests {
             }
             events("the block ended normally; doomed cancelled: \(py(doomed.isCancelled))")
         }
-        expectCPythonTrace(events, "taskgroups_a_cancelled_child_is_not_an_error")
+        #expect(events == cpythonTrace("taskgroups_a_cancelled_child_is_not_an_error"), "trace taskgroups_a_cancelled_child_is_not_an_error differs from CPython's")
     }
 
     @Test func childErrorsWinOverTheParentsCancellation() async throws {
@@ -175,7 +175,7 @@ struct TaskGroupsConformanceTests {
             task.cancel()
             do { try await task.value } catch { events("runner raised \(errorName(error))") }
         }
-        expectCPythonTrace(events, "taskgroups_errors_win_over_the_parents_cancellation")
+        #expect(events == cpythonTrace("taskgroups_errors_win_over_the_parents_cancellation"), "trace taskgroups_errors_win_over_the_parents_cancellation differs from CPython's")
     }
 
     @Test func aChildCanAddTasksWhileTheGroupWaitsForItsChildren() async throws {
@@ -193,6 +193,6 @@ struct TaskGroupsConformanceTests {
             }
             events("the block ended after the late task")
         }
-        expectCPythonTrace(events, "taskgroups_a_child_can_add_tasks_while_the_group_waits")
+        #expect(events == cpythonTrace("taskgroups_a_child_can_add_tasks_while_the_group_waits"), "trace taskgroups_a_child_can_add_tasks_while_the_group_waits differs from CPython's")
     }
 }

@@ -16,7 +16,7 @@ struct TasksConformanceTests {
             for task in tasks { results.append(try await task.value) }
             events("results: \(pyList(results))")
         }
-        expectCPythonTrace(events, "tasks_first_step_runs_on_the_next_iteration")
+        #expect(events == cpythonTrace("tasks_first_step_runs_on_the_next_iteration"), "trace tasks_first_step_runs_on_the_next_iteration differs from CPython's")
     }
 
     @Test
@@ -27,7 +27,7 @@ struct TasksConformanceTests {
             do { _ = try await task.value } catch { events("await: \(errorName(error))") }
             events("cancelled: \(py(task.isCancelled))")
         }
-        expectCPythonTrace(events, "tasks_cancel_before_first_step")
+        #expect(events == cpythonTrace("tasks_cancel_before_first_step"), "trace tasks_cancel_before_first_step differs from CPython's")
     }
 
     @Test
@@ -41,7 +41,7 @@ struct TasksConformanceTests {
             do { events("await: \(try await task.value)") } catch { events("await: \(errorName(error))") }
             events("cancelled: \(py(task.isCancelled))")
         }
-        expectCPythonTrace(events, "tasks_cancelling_itself_and_returning_ends_cancelled")
+        #expect(events == cpythonTrace("tasks_cancelling_itself_and_returning_ends_cancelled"), "trace tasks_cancelling_itself_and_returning_ends_cancelled differs from CPython's")
     }
 
     @Test func theCancelMessageReachesTheTaskAndItsAwaiter() async throws {
@@ -54,7 +54,7 @@ struct TasksConformanceTests {
             do { try await task.value } catch { events("awaiter got \(errorName(error))") }
             events("cancelled: \(py(task.isCancelled)); cancel() again: \(py(task.cancel()))")
         }
-        expectCPythonTrace(events, "tasks_cancel_message_reaches_the_task_and_its_awaiter")
+        #expect(events == cpythonTrace("tasks_cancel_message_reaches_the_task_and_its_awaiter"), "trace tasks_cancel_message_reaches_the_task_and_its_awaiter differs from CPython's")
     }
 
     @Test func aSecondCancelOfAWaitingTaskKeepsTheFirstMessage() async throws {
@@ -65,7 +65,7 @@ struct TasksConformanceTests {
             task.cancel(message: "second")
             do { try await task.value } catch { events("awaiter got \(errorName(error))") }
         }
-        expectCPythonTrace(events, "tasks_last_cancel_message_wins")
+        #expect(events == cpythonTrace("tasks_last_cancel_message_wins"), "trace tasks_last_cancel_message_wins differs from CPython's")
     }
 
     @Test func aTaskThatCatchesCancellationAndReturnsIsNotCancelled() async throws {
@@ -78,7 +78,7 @@ struct TasksConformanceTests {
             task.cancel()
             events("result: \(try await task.value); cancelled: \(py(task.isCancelled))")
         }
-        expectCPythonTrace(events, "tasks_catching_cancellation_and_returning_is_not_cancelled")
+        #expect(events == cpythonTrace("tasks_catching_cancellation_and_returning_is_not_cancelled"), "trace tasks_catching_cancellation_and_returning_is_not_cancelled differs from CPython's")
     }
 
     /// A deliberate difference (README: `task.cancel(msg)`): Swift cancellation cannot be withdrawn, so
@@ -114,7 +114,7 @@ struct TasksConformanceTests {
             _ = try? await outer.value
             events("inner cancelled: \(py(inner.isCancelled)); outer cancelled: \(py(outer.isCancelled))")
         }
-        expectCPythonTrace(events, "tasks_cancelling_the_awaited_task_cancels_the_awaiter")
+        #expect(events == cpythonTrace("tasks_cancelling_the_awaited_task_cancels_the_awaiter"), "trace tasks_cancelling_the_awaited_task_cancels_the_awaiter differs from CPython's")
     }
 
     @Test
@@ -139,7 +139,7 @@ struct TasksConformanceTests {
             _ = try? await outer.value
             events("inner cancelled: \(py(inner.isCancelled)); outer cancelled: \(py(outer.isCancelled))")
         }
-        expectCPythonTrace(events, "tasks_cancelling_the_awaiter_waits_for_the_inner_task")
+        #expect(events == cpythonTrace("tasks_cancelling_the_awaiter_waits_for_the_inner_task"), "trace tasks_cancelling_the_awaiter_waits_for_the_inner_task differs from CPython's")
     }
 
     @Test func aTaskErrorReachesItsAwaiterAndErrorAccessor() async throws {
@@ -151,7 +151,7 @@ struct TasksConformanceTests {
             do { try await task.value } catch { events("await raised \(errorName(error))") }
             events("exception(): \(try task.error().map(errorName) ?? "None"); cancelled: \(py(task.isCancelled))")
         }
-        expectCPythonTrace(events, "tasks_exception_reaches_the_awaiter")
+        #expect(events == cpythonTrace("tasks_exception_reaches_the_awaiter"), "trace tasks_exception_reaches_the_awaiter differs from CPython's")
     }
 
     @Test func currentTaskIsTheRunningTaskAndNamesAreKept() async throws {
@@ -162,7 +162,7 @@ struct TasksConformanceTests {
             try await named.value
             events("named: \(named.name)")
         }
-        expectCPythonTrace(events, "tasks_current_task_and_names")
+        #expect(events == cpythonTrace("tasks_current_task_and_names"), "trace tasks_current_task_and_names differs from CPython's")
     }
 
     @Test func anEagerTaskRunsSynchronouslyUntilItsFirstSuspension() async throws {
@@ -181,7 +181,7 @@ struct TasksConformanceTests {
             events("after create_task: done=\(py(second.isDone))")
             events("results: \(try await first.value) \(try await second.value)")
         }
-        expectCPythonTrace(events, "tasks_eager_start_runs_until_the_first_suspension")
+        #expect(events == cpythonTrace("tasks_eager_start_runs_until_the_first_suspension"), "trace tasks_eager_start_runs_until_the_first_suspension differs from CPython's")
     }
 
     @Test func runCoroutineThreadsafeFromAnotherThreadAndCancellingItsFuture() async throws {
@@ -220,7 +220,7 @@ struct TasksConformanceTests {
             }
             try loop.runForever()
         }
-        expectCPythonTrace(events, "tasks_run_coroutine_threadsafe_from_another_thread")
+        #expect(events == cpythonTrace("tasks_run_coroutine_threadsafe_from_another_thread"), "trace tasks_run_coroutine_threadsafe_from_another_thread differs from CPython's")
     }
 
     // MARK: gather
@@ -235,7 +235,7 @@ struct TasksConformanceTests {
             let (a, b, c) = try await gather({ try await after(0.03, "a") }, { try await after(0.01, "b") }, { try await after(0.02, "c") })
             events(pyList([a, b, c]))
         }
-        expectCPythonTrace(events, "tasks_gather_returns_results_in_argument_order")
+        #expect(events == cpythonTrace("tasks_gather_returns_results_in_argument_order"), "trace tasks_gather_returns_results_in_argument_order differs from CPython's")
     }
 
     @Test func gatherThrowsTheFirstErrorAndTheOthersKeepRunning() async throws {
@@ -254,7 +254,7 @@ struct TasksConformanceTests {
             }
             events("slow result: \(try await slow.value)")
         }
-        expectCPythonTrace(events, "tasks_gather_first_error_propagates_and_others_keep_running")
+        #expect(events == cpythonTrace("tasks_gather_first_error_propagates_and_others_keep_running"), "trace tasks_gather_first_error_propagates_and_others_keep_running differs from CPython's")
     }
 
     @Test func gatherResultsCollectsEveryOutcomeInOrder() async throws {
@@ -272,7 +272,7 @@ struct TasksConformanceTests {
             }
             events("[\(shown.joined(separator: ", "))]")
         }
-        expectCPythonTrace(events, "tasks_gather_return_exceptions_collects_outcomes")
+        #expect(events == cpythonTrace("tasks_gather_return_exceptions_collects_outcomes"), "trace tasks_gather_return_exceptions_collects_outcomes differs from CPython's")
     }
 
     @Test func cancellingTheGathererCancelsEveryChild() async throws {
@@ -290,7 +290,7 @@ struct TasksConformanceTests {
             _ = try? await outer.value
             events("children cancelled: [\(children.map { py($0.isCancelled) }.joined(separator: ", "))]")
         }
-        expectCPythonTrace(events, "tasks_cancelling_gather_cancels_its_children")
+        #expect(events == cpythonTrace("tasks_cancelling_gather_cancels_its_children"), "trace tasks_cancelling_gather_cancels_its_children differs from CPython's")
     }
 
     /// Cleanup that awaits after a cancellation runs in `uncancellable { }` in Swift (a cancelled Swift
@@ -316,7 +316,7 @@ struct TasksConformanceTests {
             _ = try? await outer.value
             _ = try? await children[1].value
         }
-        expectCPythonTrace(events, "tasks_cancelling_gather_waits_for_a_child_to_end_cancelled")
+        #expect(events == cpythonTrace("tasks_cancelling_gather_waits_for_a_child_to_end_cancelled"), "trace tasks_cancelling_gather_waits_for_a_child_to_end_cancelled differs from CPython's")
     }
 
     // MARK: wait, as_completed, shield
@@ -338,7 +338,7 @@ struct TasksConformanceTests {
             events("timeout: done=\(pyList(try done.map { try $0.result() }.sorted())) pending=\(pending.count); c cancelled: \(py(c.isCancelled))")
             _ = try await c.value
         }
-        expectCPythonTrace(events, "tasks_wait_first_completed_leaves_the_rest_running")
+        #expect(events == cpythonTrace("tasks_wait_first_completed_leaves_the_rest_running"), "trace tasks_wait_first_completed_leaves_the_rest_running differs from CPython's")
     }
 
     @Test func waitFirstExceptionIgnoresCancellations() async throws {
@@ -353,7 +353,7 @@ struct TasksConformanceTests {
             _ = try failing.error()
             slow.cancel()
         }
-        expectCPythonTrace(events, "tasks_wait_first_exception")
+        #expect(events == cpythonTrace("tasks_wait_first_exception"), "trace tasks_wait_first_exception differs from CPython's")
     }
 
     @Test func asCompletedYieldsTheGivenTasksInCompletionOrder() async throws {
@@ -375,7 +375,7 @@ struct TasksConformanceTests {
             }
             slow.cancel()
         }
-        expectCPythonTrace(events, "tasks_as_completed_yields_in_completion_order")
+        #expect(events == cpythonTrace("tasks_as_completed_yields_in_completion_order"), "trace tasks_as_completed_yields_in_completion_order differs from CPython's")
     }
 
     @Test func shieldProtectsTheInnerTaskFromTheAwaitersCancellation() async throws {
@@ -400,7 +400,7 @@ struct TasksConformanceTests {
             second.cancel()
             do { _ = try await awaiting.value } catch { events("awaiter of shield(cancelled inner): \(errorName(error))") }
         }
-        expectCPythonTrace(events, "tasks_shield_protects_the_inner_task")
+        #expect(events == cpythonTrace("tasks_shield_protects_the_inner_task"), "trace tasks_shield_protects_the_inner_task differs from CPython's")
     }
 
     // MARK: wait_for
@@ -419,7 +419,7 @@ struct TasksConformanceTests {
                 events("TimeoutError; task done: \(py(task.isDone)), cancelled: \(py(task.isCancelled))")
             }
         }
-        expectCPythonTrace(events, "tasks_wait_for_timeout_cancels_and_waits_for_the_work")
+        #expect(events == cpythonTrace("tasks_wait_for_timeout_cancels_and_waits_for_the_work"), "trace tasks_wait_for_timeout_cancels_and_waits_for_the_work differs from CPython's")
     }
 
     /// Issue 18.5: a zero or negative timeout never starts the work.
@@ -443,7 +443,7 @@ struct TasksConformanceTests {
                 events("pending task, timeout 0: TimeoutError; cancelled: \(py(pending.isCancelled))")
             }
         }
-        expectCPythonTrace(events, "tasks_wait_for_zero_timeout_never_starts_the_work")
+        #expect(events == cpythonTrace("tasks_wait_for_zero_timeout_never_starts_the_work"), "trace tasks_wait_for_zero_timeout_never_starts_the_work differs from CPython's")
     }
 
     @Test func waitForReturnsAValueProducedDespiteTheTimeoutAndRethrowsOtherErrors() async throws {
@@ -465,7 +465,7 @@ struct TasksConformanceTests {
                 events("raised \(errorName(error))")
             }
         }
-        expectCPythonTrace(events, "tasks_wait_for_returns_a_value_produced_despite_the_timeout")
+        #expect(events == cpythonTrace("tasks_wait_for_returns_a_value_produced_despite_the_timeout"), "trace tasks_wait_for_returns_a_value_produced_despite_the_timeout differs from CPython's")
     }
 
     @Test func cancellingWaitForWaitsForTheTaskToFinishAndTakesAValueItStillProduced() async throws {
@@ -497,7 +497,7 @@ struct TasksConformanceTests {
                 do { try await outer.value } catch { events("outer: \(errorName(error)); inner done: \(py(inner.isDone))") }
             }
         }
-        expectCPythonTrace(events, "tasks_cancelling_wait_for_waits_for_the_task_to_finish")
+        #expect(events == cpythonTrace("tasks_cancelling_wait_for_waits_for_the_task_to_finish"), "trace tasks_cancelling_wait_for_waits_for_the_task_to_finish differs from CPython's")
     }
 
     @Test func cancellingWaitForCancelsTheAwaitedTask() async throws {
@@ -510,7 +510,7 @@ struct TasksConformanceTests {
             try await sleep(for: .zero)
             events("inner cancelled: \(py(inner.isCancelled))")
         }
-        expectCPythonTrace(events, "tasks_cancelling_wait_for_cancels_the_task")
+        #expect(events == cpythonTrace("tasks_cancelling_wait_for_cancels_the_task"), "trace tasks_cancelling_wait_for_cancels_the_task differs from CPython's")
     }
 
     @Test func aTaskCancelledAfterItsWakeupWasScheduledStillGetsTheCancellation() async throws {
@@ -528,7 +528,7 @@ struct TasksConformanceTests {
             _ = try? await task.value
             events("task cancelled: \(py(task.isCancelled)); future result: \(try future.result())")
         }
-        expectCPythonTrace(events, "tasks_cancel_after_the_wakeup_was_scheduled")
+        #expect(events == cpythonTrace("tasks_cancel_after_the_wakeup_was_scheduled"), "trace tasks_cancel_after_the_wakeup_was_scheduled differs from CPython's")
     }
 
     @Test func allTasksHoldsThePendingTasksAndCurrentTaskIsNilInACallback() async throws {
@@ -541,7 +541,7 @@ struct TasksConformanceTests {
             try await sleep(for: .zero)
             sleeper.cancel()
         }
-        expectCPythonTrace(events, "tasks_all_tasks_and_current_task")
+        #expect(events == cpythonTrace("tasks_all_tasks_and_current_task"), "trace tasks_all_tasks_and_current_task differs from CPython's")
     }
 }
 

@@ -27,7 +27,7 @@ struct TimeoutsConformanceTests {
                 events("timeout_at: TimeoutError; expired: \(py(scope.value!.expired))")
             }
         }
-        expectCPythonTrace(events, "timeouts_expiry_cancels_the_body_and_raises_timeout_error")
+        #expect(events == cpythonTrace("timeouts_expiry_cancels_the_body_and_raises_timeout_error"), "trace timeouts_expiry_cancels_the_body_and_raises_timeout_error differs from CPython's")
     }
 
     @Test func aBodyFinishingInTimeIsNotAffected() async throws {
@@ -38,7 +38,7 @@ struct TimeoutsConformanceTests {
             try await withTimeout(nil) { s in scope.value = s; try await sleep(for: .seconds(0.01)) }
             events("no deadline: expired=\(py(scope.value!.expired)) when=\(scope.value!.deadline.map { "\($0.seconds)" } ?? "None")")
         }
-        expectCPythonTrace(events, "timeouts_a_body_in_time_is_not_affected")
+        #expect(events == cpythonTrace("timeouts_a_body_in_time_is_not_affected"), "trace timeouts_a_body_in_time_is_not_affected differs from CPython's")
     }
 
     @Test func rescheduleSetsMovesAwayOrBringsTheDeadlineCloser() async throws {
@@ -70,7 +70,7 @@ struct TimeoutsConformanceTests {
                 events("moved closer: TimeoutError, before the first deadline: \(py(loop.time() - start < 0.5))")
             }
         }
-        expectCPythonTrace(events, "timeouts_reschedule_moves_the_deadline")
+        #expect(events == cpythonTrace("timeouts_reschedule_moves_the_deadline"), "trace timeouts_reschedule_moves_the_deadline differs from CPython's")
     }
 
     @Test func nestedScopesTheInnerDeadlineFirst() async throws {
@@ -87,7 +87,7 @@ struct TimeoutsConformanceTests {
             }
             events("outer finished; outer expired=\(py(outer.expired))")
         }
-        expectCPythonTrace(events, "timeouts_nested_the_inner_deadline_first")
+        #expect(events == cpythonTrace("timeouts_nested_the_inner_deadline_first"), "trace timeouts_nested_the_inner_deadline_first differs from CPython's")
     }
 
     @Test func nestedScopesTheOuterDeadlineFirst() async throws {
@@ -108,7 +108,7 @@ struct TimeoutsConformanceTests {
                 events("outer TimeoutError; outer expired=\(py(outer.value!.expired))")
             }
         }
-        expectCPythonTrace(events, "timeouts_nested_the_outer_deadline_first")
+        #expect(events == cpythonTrace("timeouts_nested_the_outer_deadline_first"), "trace timeouts_nested_the_outer_deadline_first differs from CPython's")
     }
 
     @Test func aDeadlineAlreadyReachedRunsTheBodyUntilItsFirstSuspension() async throws {
@@ -132,7 +132,7 @@ struct TimeoutsConformanceTests {
                 events("TimeoutError (deadline in the past)")
             }
         }
-        expectCPythonTrace(events, "timeouts_zero_or_past_deadline_runs_the_body_until_it_awaits")
+        #expect(events == cpythonTrace("timeouts_zero_or_past_deadline_runs_the_body_until_it_awaits"), "trace timeouts_zero_or_past_deadline_runs_the_body_until_it_awaits differs from CPython's")
     }
 
     @Test func otherErrorsAndOuterCancellationPassThroughUnchanged() async throws {
@@ -150,7 +150,7 @@ struct TimeoutsConformanceTests {
             task.cancel(message: "from outside")
             do { try await task.value } catch { events("outer cancellation: \(errorName(error))") }
         }
-        expectCPythonTrace(events, "timeouts_other_errors_and_outer_cancellation_pass_through")
+        #expect(events == cpythonTrace("timeouts_other_errors_and_outer_cancellation_pass_through"), "trace timeouts_other_errors_and_outer_cancellation_pass_through differs from CPython's")
     }
 
     @Test func aBodyThatSwallowsTheExpiryEndsTheScopeNormally() async throws {
@@ -161,7 +161,7 @@ struct TimeoutsConformanceTests {
             }
             events("the block ended normally; expired: \(py(scope.expired))")
         }
-        expectCPythonTrace(events, "timeouts_a_body_that_swallows_the_expiry_returns")
+        #expect(events == cpythonTrace("timeouts_a_body_that_swallows_the_expiry_returns"), "trace timeouts_a_body_that_swallows_the_expiry_returns differs from CPython's")
     }
 }
 
