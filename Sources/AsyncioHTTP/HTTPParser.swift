@@ -525,9 +525,42 @@ public struct HTTPParser: Sendable {
         while end > start && (line[end - 1] == 32 || line[end - 1] == 9) { end -= 1 }
         let value = UnsafeRawBufferPointer(rebasing: line[start..<end])
         guard value.allSatisfy(isFieldValueByte) else { return .invalidHeader }
-        guard let fieldName = HTTPField.Name(String(decoding: name, as: UTF8.self)) else { return .invalidHeader }
+        guard let fieldName = knownName(name) ?? HTTPField.Name(String(decoding: name, as: UTF8.self)) else {
+            return .invalidHeader
+        }
         noteFraming(name, value, &framing)
         fields.append(HTTPField(name: fieldName, value: value))
+        return nil
+    }
+
+    /// The common field names spelled as their constants are (same raw name, so the same `HTTPField.Name`
+    /// as `HTTPField.Name(_:)` would make): no string built, validated and lowercased for them.
+    /// `Host` (`HTTPField.Name.host` is unavailable: HTTP/2's `:authority` replaces it).
+    private static let hostName = HTTPField.Name("Host")!
+
+    private static func knownName(_ name: UnsafeRawBufferPointer) -> HTTPField.Name? {
+        func matches(_ spelling: StaticString) -> Bool {
+            spelling.utf8CodeUnitCount == name.count
+                && memcmp(spelling.utf8Start, name.baseAddress!, name.count) == 0
+        }
+        switch name.count {
+        case 4: if matches("Host") { return hostName }
+        case 6:
+            if matches("Accept") { return .accept }
+            if matches("Expect") { return .expect }
+            if matches("Cookie") { return .cookie }
+        case 10:
+            if matches("User-Agent") { return .userAgent }
+            if matches("Connection") { return .connection }
+        case 12: if matches("Content-Type") { return .contentType }
+        case 13: if matches("Authorization") { return .authorization }
+        case 14: if matches("Content-Length") { return .contentLength }
+        case 15:
+            if matches("Accept-Encoding") { return .acceptEncoding }
+            if matches("Accept-Language") { return .acceptLanguage }
+        case 17: if matches("Transfer-Encoding") { return .transferEncoding }
+        default: break
+        }
         return nil
     }
 

@@ -4,10 +4,13 @@ import HTTPTypes
 import Glibc
 #endif
 
-/// One request and its response on a connection.
-final class HTTPExchange: @unchecked Sendable {
+/// One request and its response on a connection; the body of the request's loop task.
+final class HTTPExchange: EagerTaskBody, @unchecked Sendable {
     let head: HTTPRequestHead
     let body: HTTPRequestBody
+    /// The connection (strong while the exchange is its current one: it clears it when the exchange ends
+    /// or the connection is lost).
+    let connection: HTTPServerConnection
     /// The parser reached the end of the request (its body included).
     var ended = false
     /// The response was written whole.
@@ -16,10 +19,17 @@ final class HTTPExchange: @unchecked Sendable {
     var keepAlive: Bool
     var task: LoopTask<Void>?
 
-    init(head: HTTPRequestHead, body: HTTPRequestBody) {
+    init(head: HTTPRequestHead, body: HTTPRequestBody, connection: HTTPServerConnection) {
         self.head = head
         self.body = body
+        self.connection = connection
         self.keepAlive = head.keepAlive
+    }
+
+    /// Runs the handler and writes its response (the request's loop task).
+    nonisolated(nonsending) func runTask() async {
+        let request = HTTPServerRequest(head: head.request, version: head.version, body: body, connection: connection)
+        await connection.respond(to: request, self)
     }
 
     /// A body is expected and has not all arrived.
@@ -201,7 +211,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     /// Answers a request that cannot be served with `status` and closes.
     private func writeErrorResponse(_ status: HTTPResponse.Status) {
         guard let transport, !closed else { return }
-        writeHead(HTTPResponse(status: status), version: .http1_1, length: 0, chunked: false, keepAlive: false)
+        writeHead(HTTPResponse(status: status), status: status, version: .http1_1, length: 0, chunked: false, keepAlive: false)
         try? emit(out, transport)
         closeConnection()
     }
@@ -234,18 +244,15 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private func startExchange(_ head: HTTPRequestHead) {
         headStartedAt = nil
         let body = HTTPRequestBody(loop: loop, complete: head.framing == .none, highWaterMark: configuration.bodyBufferSize)
-        let exchange = HTTPExchange(head: head, body: body)
+        let exchange = HTTPExchange(head: head, body: body, connection: self)
         self.exchange = exchange
         if head.framing != .none { body.connection = self }
         if head.framing != .none && configuration.bodyTimeout != nil {
             lastByteAt = loop.time()
             armTimer()
         }
-        let request = HTTPServerRequest(head: head.request, version: head.version, body: body, connection: self)
         do {
-            exchange.task = try loop.createTask(name: "HTTP request", eager: true) { [self] in
-                await respond(to: request, exchange)
-            }
+            exchange.task = try loop.createEagerTask(exchange)
         } catch {
             closeConnection()  // the loop is closing
         }
@@ -267,7 +274,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     }
 
     /// Runs the handler and writes its response (the loop task of one request).
-    private func respond(to request: HTTPServerRequest, _ exchange: HTTPExchange) async {
+    nonisolated(nonsending) func respond(to request: HTTPServerRequest, _ exchange: HTTPExchange) async {
         var response: HTTPServerResponse
         do {
             response = try await handler(request)
@@ -352,9 +359,10 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
 
     // MARK: writing
 
-    private func send(_ response: HTTPServerResponse, for exchange: HTTPExchange) async throws {
+    nonisolated(nonsending) private func send(_ response: HTTPServerResponse, for exchange: HTTPExchange) async throws {
         guard let transport else { throw StreamClosedError() }
-        let code = response.head.status.code
+        let status = response.head.status  // parsed from a pseudo-header field each time: once
+        let code = status.code
         let bodiless = code < 200 || code == 204 || code == 304
         let isHEAD = exchange.head.request.method == .head
         if exchange.head.expectsContinue && !exchange.continueSent && exchange.bodyPending {
@@ -365,7 +373,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         }
         switch response.body {
         case .bytes(let bytes):
-            writeHead(response.head, version: exchange.head.version, length: bodiless ? nil : bytes.count,
+            writeHead(response.head, status: status, version: exchange.head.version, length: bodiless ? nil : bytes.count,
                       chunked: false, keepAlive: exchange.keepAlive)
             if bodiless || isHEAD || bytes.isEmpty {
                 try emit(out, transport)
@@ -387,7 +395,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         case .stream(let length, let write):
             let chunked = length == nil && !bodiless && exchange.head.version == .http1_1
             if length == nil && !chunked && !bodiless && !isHEAD { exchange.keepAlive = false }
-            writeHead(response.head, version: exchange.head.version, length: bodiless ? nil : length,
+            writeHead(response.head, status: status, version: exchange.head.version, length: bodiless ? nil : length,
                       chunked: chunked, keepAlive: exchange.keepAlive)
             try emit(out, transport)
             if bodiless || isHEAD { return }
@@ -431,62 +439,83 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         }
     }
 
-    /// Serialises a response head into ``out``.
-    private func writeHead(_ head: HTTPResponse, version: HTTPVersion, length: Int?, chunked: Bool, keepAlive: Bool) {
+    /// Serialises a response head into ``out`` (built in a local array: one access to the property,
+    /// not one per append).
+    private func writeHead(_ head: HTTPResponse, status: HTTPResponse.Status, version: HTTPVersion, length: Int?,
+                           chunked: Bool, keepAlive: Bool) {
+        var out: [UInt8] = []
+        swap(&out, &self.out)
+        defer { swap(&out, &self.out) }
         out.removeAll(keepingCapacity: true)
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
-        appendDecimal(head.status.code)
-        out.append(32)
-        out.append(contentsOf: head.status.reasonPhrase.utf8)
-        out.append(contentsOf: "\r\n".utf8)
+        if status.code == 200 && status.reasonPhrase == "OK" {
+            out.append(contentsOf: HeadBytes.status200)
+        } else {
+            out.append(contentsOf: HeadBytes.version)
+            Self.appendDecimal(status.code, to: &out)
+            out.append(32)
+            out.append(contentsOf: status.reasonPhrase.utf8)
+            out.append(contentsOf: HeadBytes.crlf)
+        }
         var hasDate = false
         for field in head.headerFields {
             let name = field.name
             if name == .contentLength || name == .transferEncoding || name == .connection { continue }
             if name == .date { hasDate = true }
             out.append(contentsOf: name.rawName.utf8)
-            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: HeadBytes.colon)
             field.withUnsafeBytesOfValue { out.append(contentsOf: $0) }
-            out.append(contentsOf: "\r\n".utf8)
+            out.append(contentsOf: HeadBytes.crlf)
         }
         if !hasDate {
-            out.append(contentsOf: "Date: ".utf8)
-            out.append(contentsOf: currentDate())
-            out.append(contentsOf: "\r\n".utf8)
+            out.append(contentsOf: HeadBytes.date)
+            appendDate(to: &out)
+            out.append(contentsOf: HeadBytes.crlf)
         }
         if let length {
-            out.append(contentsOf: "Content-Length: ".utf8)
-            appendDecimal(length)
-            out.append(contentsOf: "\r\n".utf8)
+            out.append(contentsOf: HeadBytes.contentLength)
+            Self.appendDecimal(length, to: &out)
+            out.append(contentsOf: HeadBytes.crlf)
         }
-        if chunked { out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8) }
+        if chunked { out.append(contentsOf: HeadBytes.chunked) }
         if !keepAlive {
-            out.append(contentsOf: "Connection: close\r\n".utf8)
+            out.append(contentsOf: HeadBytes.close)
         } else if version == .http1_0 {
-            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+            out.append(contentsOf: HeadBytes.keepAlive)
         }
-        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: HeadBytes.crlf)
     }
 
-    private func appendDecimal(_ value: Int) {
-        if value >= 10 { appendDecimal(value / 10) }
-        out.append(UInt8(48 + value % 10))
+    /// Appends the decimal digits of `value` (≥ 0).
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 10 { return out.append(UInt8(48 + value)) }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: more than Int.max's 19 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var rest = value
+            var start = buffer.count
+            while rest > 0 {
+                start -= 1
+                buffer[start] = UInt8(48 + rest % 10)
+                rest /= 10
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        }
     }
 
-    /// The `Date` field's value (RFC 9110 §5.6.7), formatted once per second.
-    private func currentDate() -> [UInt8] {
+    /// Appends the `Date` field's value (RFC 9110 §5.6.7), formatted once per second.
+    private func appendDate(to out: inout [UInt8]) {
         var now = time(nil)
-        if Int(now) == dateSecond { return dateValue }
-        dateSecond = Int(now)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let text = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(1900 + parts.tm_year) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
-        dateValue = Array(text.utf8)
-        return dateValue
+        if Int(now) != dateSecond {
+            dateSecond = Int(now)
+            var parts = tm()
+            gmtime_r(&now, &parts)
+            let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+            func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+            let text = "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(1900 + parts.tm_year) "
+                + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+            dateValue = Array(text.utf8)
+        }
+        out.append(contentsOf: dateValue)
     }
 
     /// A piece of a streamed body (``HTTPResponseBodyWriter``).
@@ -576,6 +605,19 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         }
         if next.isFinite { timer = try? loop.callLater(.seconds(max(next, 0.001))) { [weak self] in self?.timerFired() } }
     }
+}
+
+/// The constant pieces of a response head.
+private enum HeadBytes {
+    static let status200: [UInt8] = Array("HTTP/1.1 200 OK\r\n".utf8)
+    static let version: [UInt8] = Array("HTTP/1.1 ".utf8)
+    static let crlf: [UInt8] = [13, 10]
+    static let colon: [UInt8] = [58, 32]
+    static let date: [UInt8] = Array("Date: ".utf8)
+    static let contentLength: [UInt8] = Array("Content-Length: ".utf8)
+    static let chunked: [UInt8] = Array("Transfer-Encoding: chunked\r\n".utf8)
+    static let close: [UInt8] = Array("Connection: close\r\n".utf8)
+    static let keepAlive: [UInt8] = Array("Connection: keep-alive\r\n".utf8)
 }
 
 extension Duration {

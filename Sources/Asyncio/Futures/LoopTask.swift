@@ -321,7 +321,7 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
         do { finish(value: try await body()) } catch { finish(error: error) }
     }
 
-    private func finish(value: Value) {
+    fileprivate func finish(value: Value) {
         if cancelRequested && !cancellationDelivered {
             // Cancelled, and no wait threw it since: asyncio ends such a task cancelled.
             complete(cancelled: requestedCancelMessage)
@@ -331,7 +331,7 @@ public final class LoopTask<Value>: Future<Value>, AnyLoopTask, TaskRecord, Task
         finished()
     }
 
-    private func finish(error: any Error) {
+    fileprivate func finish(error: any Error) {
         switch error {
         case let error as CancelledError: complete(cancelled: error.message ?? requestedCancelMessage)
         case is CancellationError: complete(cancelled: requestedCancelMessage)
@@ -371,14 +371,7 @@ extension EventLoop {
     public func createTask<T>(
         name: String? = nil, eager: Bool = false, _ body: sending @escaping () async throws -> T
     ) throws -> LoopTask<T> {
-        try checkUsable("createTask")
-        taskCounter += 1
-        let task = LoopTask<T>(loop: self, name: name, number: taskCounter)
-        registerPending(task)
-        // One witness-table lookup for the task as an executor (LoopTask is generic), shared by the
-        // preference and the executor the loop runs its jobs on.
-        let executor: any TaskExecutor = task
-        task.setUnownedExecutor(from: executor)
+        let (task, executor) = try newTask(T.self, name: name)
         // The task is its own Swift task's executor (see ``runningTask``). The operation is a throwing
         // closure, the type `Task` stores (a non-throwing one would be wrapped in a thunk, one more
         // allocation), written out in each branch so that it is emitted with the abstraction `Task`
@@ -397,6 +390,35 @@ extension EventLoop {
             }
         }
         if task.status != .pending { task.swiftTask = nil }  // an eager body that never suspended
+        return task
+    }
+
+    /// A new pending task of this loop, and the task as an executor (one witness-table lookup — LoopTask
+    /// is generic — shared by the Swift task's preference and the executor the loop runs its jobs on).
+    private func newTask<T>(_: T.Type, name: String?) throws -> (LoopTask<T>, any TaskExecutor) {
+        try checkUsable("createTask")
+        taskCounter += 1
+        let task = LoopTask<T>(loop: self, name: name, number: taskCounter)
+        registerPending(task)
+        let executor: any TaskExecutor = task
+        task.setUnownedExecutor(from: executor)
+        return (task, executor)
+    }
+
+    /// ``createTask(name:eager:_:)`` with `eager: true`, for a body that is an object's method rather than
+    /// a closure (no closure context to allocate) and runs where it is called (`nonisolated(nonsending)`:
+    /// no executor switch to enter it or to come back). AsyncioHTTP starts one per request; the generic
+    /// function, called from another module, would also look `LoopTask<T>`'s metadata up at run time on
+    /// every call.
+    package func createEagerTask(_ body: any EagerTaskBody) throws -> LoopTask<Void> {
+        let (task, executor) = try newTask(Void.self, name: nil)
+        let creator = runningTask
+        runningTask = task
+        defer { runningTask = creator }
+        task.swiftTask = Task.immediate(executorPreference: executor) { () async throws in
+            await task.runInPlace(body)
+        }
+        if task.status != .pending { task.swiftTask = nil }  // a body that never suspended
         return task
     }
 
@@ -443,5 +465,20 @@ extension EventLoop {
             last.pendingSlot = slot
             pendingTasks[slot] = last
         }
+    }
+}
+
+/// The body of a task started with ``EventLoop/createEagerTask(_:)``.
+package protocol EagerTaskBody: AnyObject, Sendable {
+    /// The task's work; it runs on the task's executor (the loop).
+    nonisolated(nonsending) func runTask() async
+}
+
+extension LoopTask where Value == Void {
+    /// ``run(_:)`` for ``EventLoop/createEagerTask(_:)``.
+    nonisolated(nonsending) func runInPlace(_ body: any EagerTaskBody) async {
+        if cancelRequested { return finish(error: CancelledError(message: requestedCancelMessage)) }
+        await body.runTask()
+        finish(value: ())
     }
 }
