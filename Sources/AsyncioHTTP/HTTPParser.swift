@@ -524,12 +524,19 @@ public struct HTTPParser: Sendable {
         while start < end && (line[start] == 32 || line[start] == 9) { start += 1 }
         while end > start && (line[end - 1] == 32 || line[end - 1] == 9) { end -= 1 }
         let value = UnsafeRawBufferPointer(rebasing: line[start..<end])
-        guard value.allSatisfy(isFieldValueByte) else { return .invalidHeader }
+        var ascii = true
+        for byte in value {
+            guard isFieldValueByte(byte) else { return .invalidHeader }
+            if byte >= 0x80 { ascii = false }
+        }
         guard let fieldName = knownName(name) ?? HTTPField.Name(String(decoding: name, as: UTF8.self)) else {
             return .invalidHeader
         }
         noteFraming(name, value, &framing)
-        fields.append(HTTPField(name: fieldName, value: value))
+        // ASCII (nearly every value): a string built without validating it as UTF-8 (the bytes initialiser
+        // validates, to keep bytes that are not UTF-8 as they are).
+        fields.append(ascii ? HTTPField(name: fieldName, value: String(decoding: value, as: UTF8.self))
+                            : HTTPField(name: fieldName, value: value))
         return nil
     }
 

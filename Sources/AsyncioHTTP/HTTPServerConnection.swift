@@ -448,13 +448,13 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         defer { swap(&out, &self.out) }
         out.removeAll(keepingCapacity: true)
         if status.code == 200 && status.reasonPhrase == "OK" {
-            out.append(contentsOf: HeadBytes.status200)
+            out.append(static: "HTTP/1.1 200 OK\r\n")
         } else {
-            out.append(contentsOf: HeadBytes.version)
+            out.append(static: "HTTP/1.1 ")
             Self.appendDecimal(status.code, to: &out)
             out.append(32)
             out.append(contentsOf: status.reasonPhrase.utf8)
-            out.append(contentsOf: HeadBytes.crlf)
+            out.append(static: "\r\n")
         }
         var hasDate = false
         for field in head.headerFields {
@@ -462,27 +462,27 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             if name == .contentLength || name == .transferEncoding || name == .connection { continue }
             if name == .date { hasDate = true }
             out.append(contentsOf: name.rawName.utf8)
-            out.append(contentsOf: HeadBytes.colon)
+            out.append(static: ": ")
             field.withUnsafeBytesOfValue { out.append(contentsOf: $0) }
-            out.append(contentsOf: HeadBytes.crlf)
+            out.append(static: "\r\n")
         }
         if !hasDate {
-            out.append(contentsOf: HeadBytes.date)
+            out.append(static: "Date: ")
             appendDate(to: &out)
-            out.append(contentsOf: HeadBytes.crlf)
+            out.append(static: "\r\n")
         }
         if let length {
-            out.append(contentsOf: HeadBytes.contentLength)
+            out.append(static: "Content-Length: ")
             Self.appendDecimal(length, to: &out)
-            out.append(contentsOf: HeadBytes.crlf)
+            out.append(static: "\r\n")
         }
-        if chunked { out.append(contentsOf: HeadBytes.chunked) }
+        if chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
         if !keepAlive {
-            out.append(contentsOf: HeadBytes.close)
+            out.append(static: "Connection: close\r\n")
         } else if version == .http1_0 {
-            out.append(contentsOf: HeadBytes.keepAlive)
+            out.append(static: "Connection: keep-alive\r\n")
         }
-        out.append(contentsOf: HeadBytes.crlf)
+        out.append(static: "\r\n")
     }
 
     /// Appends the decimal digits of `value` (≥ 0).
@@ -607,17 +607,12 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     }
 }
 
-/// The constant pieces of a response head.
-private enum HeadBytes {
-    static let status200: [UInt8] = Array("HTTP/1.1 200 OK\r\n".utf8)
-    static let version: [UInt8] = Array("HTTP/1.1 ".utf8)
-    static let crlf: [UInt8] = [13, 10]
-    static let colon: [UInt8] = [58, 32]
-    static let date: [UInt8] = Array("Date: ".utf8)
-    static let contentLength: [UInt8] = Array("Content-Length: ".utf8)
-    static let chunked: [UInt8] = Array("Transfer-Encoding: chunked\r\n".utf8)
-    static let close: [UInt8] = Array("Connection: close\r\n".utf8)
-    static let keepAlive: [UInt8] = Array("Connection: keep-alive\r\n".utf8)
+extension Array where Element == UInt8 {
+    /// Appends a constant's bytes (a `StaticString`: no array to retain and release, as a constant
+    /// `[UInt8]` would be).
+    mutating func append(static text: StaticString) {
+        append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
 }
 
 extension Duration {
