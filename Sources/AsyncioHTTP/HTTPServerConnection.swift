@@ -4,7 +4,8 @@ import HTTPTypes
 import Glibc
 #endif
 
-/// One request and its response on a connection; the body of the request's loop task.
+/// One request and its response on a connection; the body of the request's loop task. Loop-confined,
+/// its state mutated in short calls (no dynamic exclusivity checks, as in ``HTTPServerConnection``).
 final class HTTPExchange: EagerTaskBody, @unchecked Sendable {
     let head: HTTPRequestHead
     let body: HTTPRequestBody
@@ -12,12 +13,12 @@ final class HTTPExchange: EagerTaskBody, @unchecked Sendable {
     /// or the connection is lost).
     let connection: HTTPServerConnection
     /// The parser reached the end of the request (its body included).
-    var ended = false
+    @exclusivity(unchecked) var ended = false
     /// The response was written whole.
-    var responseComplete = false
-    var continueSent = false
-    var keepAlive: Bool
-    var task: LoopTask<Void>?
+    @exclusivity(unchecked) var responseComplete = false
+    @exclusivity(unchecked) var continueSent = false
+    @exclusivity(unchecked) var keepAlive: Bool
+    @exclusivity(unchecked) var task: LoopTask<Void>?
 
     init(head: HTTPRequestHead, body: HTTPRequestBody, connection: HTTPServerConnection) {
         self.head = head
@@ -45,37 +46,41 @@ final class HTTPExchange: EagerTaskBody, @unchecked Sendable {
 /// bytes, reading pauses until the handler reads.
 ///
 /// Loop-confined (libuv callbacks and the handler's task all run on the loop thread), hence
-/// `@unchecked Sendable`.
+/// `@unchecked Sendable`. Its mutable state is `@exclusivity(unchecked)` (no dynamic exclusivity check,
+/// about 60 instructions per access, a dozen accesses per request): every access is on the loop
+/// thread, and none overlaps another — the parser and the buffers are mutated only in short calls
+/// that call no handler code (a handler runs after `parser.next` has returned; heads are built in a
+/// local array).
 final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     let loop: EventLoop
     let configuration: HTTPServerConfiguration
     let handler: HTTPHandler
-    private var transport: StreamTransport?
-    private var parser: HTTPParser
-    private var exchange: HTTPExchange?
+    @exclusivity(unchecked) private var transport: StreamTransport?
+    @exclusivity(unchecked) private var parser: HTTPParser
+    @exclusivity(unchecked) private var exchange: HTTPExchange?
     /// Bytes received after a complete request, waiting for its response to be written.
-    private var pending: [UInt8] = []
+    @exclusivity(unchecked) private var pending: [UInt8] = []
     private static let pendingLimit = 64 * 1024
-    private var inParseLoop = false
-    private var drainScheduled = false
+    @exclusivity(unchecked) private var inParseLoop = false
+    @exclusivity(unchecked) private var drainScheduled = false
     /// Closing or closed: nothing more is read or answered.
-    private var closed = false
-    private var peerEOF = false
-    private var readingPaused = false
+    @exclusivity(unchecked) private var closed = false
+    @exclusivity(unchecked) private var peerEOF = false
+    @exclusivity(unchecked) private var readingPaused = false
     /// Nothing more is read (a body timed out): the response is the last thing on the connection.
-    private var readingStopped = false
-    private var writingPaused = false
-    private var writableWaiter: Future<Void>?
+    @exclusivity(unchecked) private var readingStopped = false
+    @exclusivity(unchecked) private var writingPaused = false
+    @exclusivity(unchecked) private var writableWaiter: Future<Void>?
     /// The head being serialised (reused).
-    private var out: [UInt8] = []
+    @exclusivity(unchecked) private var out: [UInt8] = []
     /// Responses gathered while the parse loop runs (see `emit`).
-    private var corked: [UInt8] = []
-    private var dateSecond = -1
-    private var dateValue: [UInt8] = []
+    @exclusivity(unchecked) private var corked: [UInt8] = []
+    @exclusivity(unchecked) private var dateSecond = -1
+    @exclusivity(unchecked) private var dateValue: [UInt8] = []
     // Timeouts beyond the transport's (idle, write): the head and the body.
-    private var headStartedAt: Double?
-    private var lastByteAt: Double = 0
-    private var timer: TimerHandle?
+    @exclusivity(unchecked) private var headStartedAt: Double?
+    @exclusivity(unchecked) private var lastByteAt: Double = 0
+    @exclusivity(unchecked) private var timer: TimerHandle?
 
     init(loop: EventLoop, configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler) {
         self.loop = loop
