@@ -19,6 +19,8 @@ final class HTTPExchange: EagerTaskBody, @unchecked Sendable {
     @exclusivity(unchecked) var continueSent = false
     @exclusivity(unchecked) var keepAlive: Bool
     @exclusivity(unchecked) var task: LoopTask<Void>?
+    /// The handler starts when the parser reaches the end of the body (it was all in one read).
+    @exclusivity(unchecked) var startsWhenBodyEnds = false
 
     init(head: HTTPRequestHead, body: HTTPRequestBody, connection: HTTPServerConnection) {
         self.head = head
@@ -170,7 +172,13 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             guard let event else { return }
             switch event {
             case .request(let head):
-                startExchange(head)
+                // A body that is all in this read is parsed before the handler starts: it finds it
+                // whole, and reads it without waiting (no suspension, no timer).
+                if case .length(let length) = head.framing, length <= input.count {
+                    startExchange(head, whenBodyEnds: true)
+                } else {
+                    startExchange(head, whenBodyEnds: false)
+                }
             case .response:
                 break
             case .body(let bytes):
@@ -182,6 +190,10 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
                     self.exchange = nil
                 } else {
                     exchange.ended = true
+                }
+                if exchange.startsWhenBodyEnds {
+                    exchange.startsWhenBodyEnds = false
+                    startTask(exchange)
                 }
             }
         }
@@ -208,6 +220,10 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             exchange.body.fail(error)
             exchange.keepAlive = false
             if exchange.responseComplete { closeConnection() }
+            if exchange.startsWhenBodyEnds {  // it never will: the handler starts, and its read throws
+                exchange.startsWhenBodyEnds = false
+                startTask(exchange)
+            }
             return
         }
         writeErrorResponse(error.status)
@@ -246,16 +262,27 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
 
     // MARK: exchanges
 
-    private func startExchange(_ head: HTTPRequestHead) {
+    /// Starts an exchange for a request whose head arrived: its handler starts now, or — `whenBodyEnds`,
+    /// for a body already all received — once the parser reached the body's end.
+    private func startExchange(_ head: HTTPRequestHead, whenBodyEnds: Bool) {
         headStartedAt = nil
         let body = HTTPRequestBody(loop: loop, complete: head.framing == .none, highWaterMark: configuration.bodyBufferSize)
         let exchange = HTTPExchange(head: head, body: body, connection: self)
         self.exchange = exchange
         if head.framing != .none { body.connection = self }
+        if whenBodyEnds {
+            exchange.startsWhenBodyEnds = true
+            return
+        }
         if head.framing != .none && configuration.bodyTimeout != nil {
             lastByteAt = loop.time()
             armTimer()
         }
+        startTask(exchange)
+    }
+
+    /// Runs the handler of `exchange` as a loop task, started at once.
+    private func startTask(_ exchange: HTTPExchange) {
         do {
             exchange.task = try loop.createEagerTask(exchange)
         } catch {
