@@ -74,9 +74,9 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     @exclusivity(unchecked) private var writingPaused = false
     @exclusivity(unchecked) private var writableWaiter: Future<Void>?
     /// The head being serialised (reused).
-    @exclusivity(unchecked) private var out: [UInt8] = []
+    @exclusivity(unchecked) private var out = ByteBuffer()
     /// Responses gathered while the parse loop runs (see `emit`).
-    @exclusivity(unchecked) private var corked: [UInt8] = []
+    @exclusivity(unchecked) private var corked = ByteBuffer()
     @exclusivity(unchecked) private var dateSecond = -1
     @exclusivity(unchecked) private var dateValue: [UInt8] = []
     // Timeouts beyond the transport's (idle, write): the head and the body.
@@ -95,7 +95,6 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
 
     func connectionMade(_ transport: StreamTransport) {
         self.transport = transport
-        out.reserveCapacity(512)
     }
 
     func dataReceived(_ bytes: UnsafeRawBufferPointer) {
@@ -233,7 +232,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     private func writeErrorResponse(_ status: HTTPResponse.Status) {
         guard let transport, !closed else { return }
         writeHead(HTTPResponse(status: status), status: status, version: .http1_1, length: 0, chunked: false, keepAlive: false)
-        try? emit(out, transport)
+        try? emit(out.bytes, transport)
         closeConnection()
     }
 
@@ -408,12 +407,12 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             writeHead(response.head, status: status, version: exchange.head.version, length: bodiless ? nil : bytes.count,
                       chunked: false, keepAlive: exchange.keepAlive)
             if bodiless || isHEAD || bytes.isEmpty {
-                try emit(out, transport)
+                try emit(out.bytes, transport)
             } else if bytes.count <= 16 * 1024 {
-                out.append(contentsOf: bytes)
-                try emit(out, transport)
+                out.append(bytes)
+                try emit(out.bytes, transport)
             } else {
-                try emit(out, transport)
+                try emit(out.bytes, transport)
                 flushCork()
                 var offset = 0
                 while offset < bytes.count {
@@ -429,7 +428,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             if length == nil && !chunked && !bodiless && !isHEAD { exchange.keepAlive = false }
             writeHead(response.head, status: status, version: exchange.head.version, length: bodiless ? nil : length,
                       chunked: chunked, keepAlive: exchange.keepAlive)
-            try emit(out, transport)
+            try emit(out.bytes, transport)
             if bodiless || isHEAD { return }
             let writer = HTTPResponseBodyWriter(connection: self, chunked: chunked, length: length)
             try await write(writer)
@@ -448,7 +447,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     /// direct write.
     private func emit(_ bytes: UnsafeRawBufferPointer, _ transport: StreamTransport) throws {
         if inParseLoop && corked.count + bytes.count <= 64 * 1024 {
-            corked.append(contentsOf: bytes)
+            corked.append(bytes)
             return
         }
         flushCork()
@@ -461,31 +460,28 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
 
     private func flushCork() {
         guard !corked.isEmpty else { return }
-        defer { corked.removeAll(keepingCapacity: true) }
+        defer { corked.reset(keepingUpTo: 4096) }
         guard let transport, !closed else { return }
         do {
-            try transport.write(corked)
+            try transport.write(corked.bytes)
         } catch {
             closed = true  // the peer is gone: nothing more to answer
             transport.abort()
         }
     }
 
-    /// Serialises a response head into ``out`` (built in a local array: one access to the property,
-    /// not one per append).
+    /// Serialises a response head into ``out``.
     private func writeHead(_ head: HTTPResponse, status: HTTPResponse.Status, version: HTTPVersion, length: Int?,
                            chunked: Bool, keepAlive: Bool) {
-        var out: [UInt8] = []
-        swap(&out, &self.out)
-        defer { swap(&out, &self.out) }
-        out.removeAll(keepingCapacity: true)
+        out.reset(keepingUpTo: 4096)
         if status.code == 200 && status.reasonPhrase == "OK" {
             out.append(static: "HTTP/1.1 200 OK\r\n")
         } else {
             out.append(static: "HTTP/1.1 ")
-            Self.appendDecimal(status.code, to: &out)
+            out.appendDecimal(status.code)
             out.append(32)
-            out.append(contentsOf: status.reasonPhrase.utf8)
+            var phrase = status.reasonPhrase
+            phrase.withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
             out.append(static: "\r\n")
         }
         var hasDate = false
@@ -493,19 +489,20 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             let name = field.name
             if name == .contentLength || name == .transferEncoding || name == .connection { continue }
             if name == .date { hasDate = true }
-            out.append(contentsOf: name.rawName.utf8)
+            var rawName = name.rawName
+            rawName.withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
             out.append(static: ": ")
-            field.withUnsafeBytesOfValue { out.append(contentsOf: $0) }
+            field.withUnsafeBytesOfValue { out.append(UnsafeRawBufferPointer($0)) }
             out.append(static: "\r\n")
         }
         if !hasDate {
             out.append(static: "Date: ")
-            appendDate(to: &out)
+            appendDate()
             out.append(static: "\r\n")
         }
         if let length {
             out.append(static: "Content-Length: ")
-            Self.appendDecimal(length, to: &out)
+            out.appendDecimal(length)
             out.append(static: "\r\n")
         }
         if chunked { out.append(static: "Transfer-Encoding: chunked\r\n") }
@@ -517,24 +514,8 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         out.append(static: "\r\n")
     }
 
-    /// Appends the decimal digits of `value` (≥ 0).
-    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        if value < 10 { return out.append(UInt8(48 + value)) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: more than Int.max's 19 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var rest = value
-            var start = buffer.count
-            while rest > 0 {
-                start -= 1
-                buffer[start] = UInt8(48 + rest % 10)
-                rest /= 10
-            }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
-        }
-    }
-
     /// Appends the `Date` field's value (RFC 9110 §5.6.7), formatted once per second.
-    private func appendDate(to out: inout [UInt8]) {
+    private func appendDate() {
         var now = time(nil)
         if Int(now) != dateSecond {
             dateSecond = Int(now)
@@ -547,7 +528,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
                 + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
             dateValue = Array(text.utf8)
         }
-        out.append(contentsOf: dateValue)
+        out.append(dateValue)
     }
 
     /// A piece of a streamed body (``HTTPResponseBodyWriter``).
@@ -636,14 +617,6 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             }
         }
         if next.isFinite { timer = try? loop.callLater(.seconds(max(next, 0.001))) { [weak self] in self?.timerFired() } }
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// Appends a constant's bytes (a `StaticString`: no array to retain and release, as a constant
-    /// `[UInt8]` would be).
-    mutating func append(static text: StaticString) {
-        append(contentsOf: UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }
 
