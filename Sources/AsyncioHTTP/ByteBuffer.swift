@@ -66,20 +66,23 @@ struct ByteBuffer: ~Copyable {
     }
 
     /// Makes room for `extra` more bytes, counts them, and returns where they go.
+    @inline(__always)
     private mutating func reserve(_ extra: Int) -> UnsafeMutableRawPointer {
         let needed = count + extra
-        if needed > capacity {
-            let newCapacity = max(needed, capacity * 2, 256)
-            let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
-            if let base {
-                newBase.copyMemory(from: base, byteCount: count)
-                base.deallocate()
-            }
-            base = newBase
-            capacity = newCapacity
-        }
-        let start = base! + count
+        if needed > capacity { grow(to: needed) }
+        let start = base.unsafelyUnwrapped + count  // allocated: capacity ≥ needed > 0
         count = needed
         return start
+    }
+
+    private mutating func grow(to needed: Int) {
+        let newCapacity = max(needed, capacity * 2, 256)
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+        if let base {
+            newBase.copyMemory(from: base, byteCount: count)
+            base.deallocate()
+        }
+        base = newBase
+        capacity = newCapacity
     }
 }

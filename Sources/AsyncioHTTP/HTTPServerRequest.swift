@@ -38,7 +38,7 @@ public struct HTTPServerRequest: Sendable {
 /// `StreamClosedError` when the connection ends first.
 ///
 /// Loop-confined: every member checks that it runs on the loop thread, hence `@unchecked Sendable`.
-public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {
+public final class HTTPRequestBody: AsyncSequence, EagerTaskBody, @unchecked Sendable {
     /// Chunks of the body.
     public typealias Element = [UInt8]
     /// The body's failures (see ``HTTPRequestBody``).
@@ -62,11 +62,36 @@ public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {
     private var firstRead = true
     let highWaterMark: Int
 
-    init(loop: EventLoop, complete: Bool, highWaterMark: Int) {
-        self.loop = loop
-        self.isComplete = complete
+    // The exchange (one request and its response on a connection), kept here rather than in an object of
+    // its own. Loop-confined, mutated in short calls: no dynamic exclusivity checks (see
+    // `HTTPServerConnection`).
+    /// The request's head.
+    let head: HTTPRequestHead
+    /// The parser reached the end of the request (its body included).
+    @exclusivity(unchecked) var ended = false
+    /// The response was written whole.
+    @exclusivity(unchecked) var responseComplete = false
+    @exclusivity(unchecked) var continueSent = false
+    @exclusivity(unchecked) var keepAlive: Bool
+    /// The request's loop task, until the response is written.
+    @exclusivity(unchecked) var task: LoopTask<Void>?
+    /// The handler starts when the parser reaches the end of the body (it was all in one read).
+    @exclusivity(unchecked) var startsWhenBodyEnds = false
+
+    init(head: HTTPRequestHead, connection: HTTPServerConnection, highWaterMark: Int) {
+        self.loop = connection.loop
+        self.head = head
+        self.connection = connection
+        self.isComplete = head.framing == .none
+        self.keepAlive = head.keepAlive
         self.highWaterMark = highWaterMark
     }
+
+    /// The body (the exchange is the body object).
+    var body: HTTPRequestBody { self }
+
+    /// A body is expected and has not all arrived.
+    var bodyPending: Bool { head.framing != .none && !ended }
 
     /// Whether the connection should stop reading for now.
     var isFull: Bool { bufferedBytes > highWaterMark && !isAbandoned }
@@ -138,6 +163,13 @@ public final class HTTPRequestBody: AsyncSequence, @unchecked Sendable {
             if bytes.isEmpty { bytes = chunk } else { bytes += chunk }
         }
         return bytes
+    }
+
+    /// Runs the handler and writes its response (the request's loop task).
+    nonisolated(nonsending) package func runTask() async {
+        guard let connection else { return }
+        let request = HTTPServerRequest(head: head.request, version: head.version, body: self, connection: connection)
+        await connection.respond(to: request, self)
     }
 
     /// Iterates the chunks of the body.
