@@ -188,8 +188,10 @@ final class HTTPClientBodyStream: @unchecked Sendable {
             waiter = future
             var timer: TimerHandle?
             if let readTimeout {
-                timer = try loop.callLater(readTimeout) { [weak self] in
-                    guard let self, !future.isDone else { return }
+                // A strong capture: the timer is cancelled when this wait ends (the `defer` below), or fires
+                // once; either way it lets go of the stream.
+                timer = try loop.callLater(readTimeout) { [self] in
+                    guard !future.isDone else { return }
                     fail(HTTPClientError(.readTimeout, "no byte of the response body came for \(readTimeout)"))
                     connection?.abandon(exchange: exchange)
                 }
