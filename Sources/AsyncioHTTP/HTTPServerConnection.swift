@@ -366,13 +366,11 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         if exchange.head.expectsContinue && !exchange.continueSent && exchange.bodyPending {
             exchange.keepAlive = false  // the client waits for a 100 Continue that will not come
         }
-        if let connection = response.head.headerFields[.connection], connection.lowercased().contains("close") {
-            exchange.keepAlive = false
-        }
         switch response.body {
         case .bytes(let bytes):
-            writeHead(response.head, status: status, version: exchange.head.version, length: bodiless ? nil : bytes.count,
-                      chunked: false, keepAlive: exchange.keepAlive)
+            exchange.keepAlive = writeHead(
+                response.head, status: status, version: exchange.head.version, length: bodiless ? nil : bytes.count,
+                chunked: false, keepAlive: exchange.keepAlive)
             if bodiless || isHEAD || bytes.isEmpty {
                 try emit(out.bytes, transport)
             } else if bytes.count <= 16 * 1024 {
@@ -393,8 +391,9 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         case .stream(let length, let write):
             let chunked = length == nil && !bodiless && exchange.head.version == .http1_1
             if length == nil && !chunked && !bodiless && !isHEAD { exchange.keepAlive = false }
-            writeHead(response.head, status: status, version: exchange.head.version, length: bodiless ? nil : length,
-                      chunked: chunked, keepAlive: exchange.keepAlive)
+            exchange.keepAlive = writeHead(
+                response.head, status: status, version: exchange.head.version, length: bodiless ? nil : length,
+                chunked: chunked, keepAlive: exchange.keepAlive)
             try emit(out.bytes, transport)
             if bodiless || isHEAD { return }
             let writer = HTTPResponseBodyWriter(connection: self, chunked: chunked, length: length)
@@ -438,8 +437,12 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
     }
 
     /// Serialises a response head into ``out``.
+    /// The handler's `Connection` field is not copied: a `close` in it closes the connection after this
+    /// response. Returns whether the connection stays open.
+    @discardableResult
     private func writeHead(_ head: HTTPResponse, status: HTTPResponse.Status, version: HTTPVersion, length: Int?,
-                           chunked: Bool, keepAlive: Bool) {
+                           chunked: Bool, keepAlive: Bool) -> Bool {
+        var keepAlive = keepAlive
         out.reset(keepingUpTo: 4096)
         if status.code == 200 && status.reasonPhrase == "OK" {
             out.append(static: "HTTP/1.1 200 OK\r\n")
@@ -455,7 +458,10 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
         for field in head.headerFields {
             let name = field.name
             switch name.canonicalName.utf8.count {  // compare only the names of the same length
-            case 14 where name == .contentLength, 17 where name == .transferEncoding, 10 where name == .connection:
+            case 14 where name == .contentLength, 17 where name == .transferEncoding:
+                continue
+            case 10 where name == .connection:
+                if field.value.lowercased().contains("close") { keepAlive = false }
                 continue
             case 4 where name == .date: hasDate = true
             default: break
@@ -483,6 +489,7 @@ final class HTTPServerConnection: StreamProtocol, @unchecked Sendable {
             out.append(static: "Connection: keep-alive\r\n")
         }
         out.append(static: "\r\n")
+        return keepAlive
     }
 
     /// Appends the `Date` field's value (RFC 9110 §5.6.7), formatted once per second.

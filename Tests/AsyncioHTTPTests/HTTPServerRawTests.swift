@@ -30,6 +30,27 @@ struct HTTPServerRawTests {
         }
     }
 
+    /// A handler's `Connection: close` (in any case, among other tokens) is sent once and closes the
+    /// connection after the response; without it the connection stays open.
+    @Test func aHandlersConnectionCloseClosesAfterTheResponse() async throws {
+        try await withHTTPServer({ request in
+            let fields: HTTPFields = request.path == "/close" ? [.connection: "Upgrade, CLOSE"] : [:]
+            return HTTPServerResponse(headerFields: fields, body: "ok")
+        }) { loop, port, _ in
+            let client = try await RawClient(loop, port: port)
+            try await client.send("GET /stay HTTP/1.1\r\nHost: h\r\n\r\n")
+            let first = try await client.response()
+            #expect(first?.keepAlive == true)
+            #expect(first?.fields.contains { $0.hasPrefix("connection") } == false)
+            try await client.send("GET /close HTTP/1.1\r\nHost: h\r\n\r\n")
+            let second = try await client.response()
+            #expect(second?.body == Array("ok".utf8))
+            #expect(second?.fields.filter { $0.hasPrefix("connection") } == ["connection: close"])
+            #expect(try await client.readsEOF())
+            client.close()
+        }
+    }
+
     /// Each malformed or oversized request gets its status, `Connection: close`, and the close.
     @Test(arguments: [
         ("GET / HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n", 400),
