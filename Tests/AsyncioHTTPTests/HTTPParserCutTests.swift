@@ -7,8 +7,10 @@ import Glibc
 
 /// The pipelined pair a CI run under AddressSanitizer reported once from the property test (as far as
 /// its log showed it): a chunked `DELETE` after an empty line, with `Connection: close`, then a `PUT`
-/// with a 1427-byte body — here cut at every offset, and at every pair of offsets in the first message
-/// and the next byte, against what the model expects.
+/// with a 1427-byte body — here cut at every offset, and twice within the first message, against what
+/// the model expects. The `PUT` after the `Connection: close` request is parsed like any other: the
+/// parser only reports `keepAlive == false`; not reading on is the server's part (it closes once it
+/// has answered the `DELETE`), as the model says.
 @Suite("HTTPParser cuts")
 struct HTTPParserCutTests {
     /// The shapes of the `DELETE`'s chunked body: chunks with and without extensions and a trailer
@@ -97,13 +99,13 @@ struct HTTPParserCutTests {
 
     /// The reported shape with every other choice random — the `DELETE`'s target, fields (order,
     /// padding), body size, chunking, extensions and trailers, the `PUT`'s fields and body bytes — cut
-    /// ten times at random. ``PropertyRun`` sets the cases (default 200) and replays one.
+    /// ten times at random. ``PropertyRun`` sets the cases (default 100) and replays one.
     @Test func theReportedShapeWithRandomDetailsParsesAsTheModelSays() {
         let shape = [
             ParserCase.RequestShape(method: "DELETE", leadingEmptyLine: true, chunked: true, connectionClose: true),
             ParserCase.RequestShape(method: "PUT", chunked: false, bodyCount: 1427),
         ]
-        let run = PropertyRun(defaultCases: 200)
+        let run = PropertyRun(defaultCases: 100)
         for seed in run.caseSeeds {
             let example = ParserCase.random(seed: seed, shape: shape, cutCount: 10)
             guard let problem = example.mismatch() else { continue }
