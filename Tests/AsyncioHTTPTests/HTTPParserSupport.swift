@@ -56,15 +56,22 @@ func parse(_ chunks: [[UInt8]], with parser: inout HTTPParser, finish: Bool = fa
     }
     do {
         for chunk in chunks {
-            try chunk.withUnsafeBytes { bytes in
-                var input = bytes
-                while let event = try parser.next(&input) { handle(event) }
-                precondition(input.isEmpty)
+            // Each chunk in an allocation of its own, scribbled over and freed once parsed, as a
+            // connection's reused read buffer would be: a parser that kept a pointer into an earlier
+            // chunk reads 0xAA here, and a use after free under AddressSanitizer.
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk.count, alignment: 1)
+            defer {
+                storage.initializeMemory(as: UInt8.self, repeating: 0xAA)
+                storage.deallocate()
             }
+            chunk.withUnsafeBytes { storage.copyMemory(from: $0) }
+            var input = UnsafeRawBufferPointer(storage)
+            while let event = try parser.next(&input) { handle(event) }
+            precondition(input.isEmpty)
         }
         if finish, let event = try parser.finish() { handle(event) }
     } catch {
-        outcome.error = error as? HTTPParseError
+        outcome.error = error
     }
     return outcome
 }
