@@ -407,6 +407,14 @@ public struct HTTPParser: Sendable {
     }
 
     private mutating func requestFraming(_ framing: Framing, version: HTTPVersion) throws(HTTPParseError) -> HTTPBodyFraming {
+        try delimitedFraming(framing, version: version, otherwise: .none)
+    }
+
+    /// The framing the fields give (RFC 9112 §6.3): chunked, a length, or `otherwise` when neither field is
+    /// there (no body for a request, the rest of the connection for a response).
+    private mutating func delimitedFraming(
+        _ framing: Framing, version: HTTPVersion, otherwise: HTTPBodyFraming
+    ) throws(HTTPParseError) -> HTTPBodyFraming {
         if framing.hasTransferEncoding {
             if framing.contentLength != nil || framing.contentLengthInvalid { try fail(.contentLengthWithTransferEncoding) }
             if version == .http1_0 { try fail(.invalidTransferEncoding) }
@@ -415,7 +423,7 @@ public struct HTTPParser: Sendable {
         }
         if framing.contentLengthInvalid { try fail(.invalidContentLength) }
         if framing.contentLengthConflict { try fail(.conflictingContentLength) }
-        guard let length = framing.contentLength else { return .none }
+        guard let length = framing.contentLength else { return otherwise }
         if let max = limits.maxBodySize, length > max { try fail(.bodyTooLarge) }
         return .length(length)
     }
@@ -425,17 +433,7 @@ public struct HTTPParser: Sendable {
     ) throws(HTTPParseError) -> HTTPBodyFraming {
         if status < 200 || status == 204 || status == 304 || method == .head { return .none }
         if method == .connect && status < 300 { return .untilClose }  // a tunnel: the rest is not HTTP
-        if framing.hasTransferEncoding {
-            if framing.contentLength != nil || framing.contentLengthInvalid { try fail(.contentLengthWithTransferEncoding) }
-            if version == .http1_0 { try fail(.invalidTransferEncoding) }
-            try checkChunkedOnly(framing.transferEncoding)
-            return .chunked
-        }
-        if framing.contentLengthInvalid { try fail(.invalidContentLength) }
-        if framing.contentLengthConflict { try fail(.conflictingContentLength) }
-        guard let length = framing.contentLength else { return .untilClose }
-        if let max = limits.maxBodySize, length > max { try fail(.bodyTooLarge) }
-        return .length(length)
+        return try delimitedFraming(framing, version: version, otherwise: .untilClose)
     }
 
     /// `Transfer-Encoding` (all its fields joined by commas) must end in `chunked`, name it once,
