@@ -395,6 +395,7 @@ extension EventLoop {
 
     /// A new pending task of this loop, and the task as an executor (one witness-table lookup — LoopTask
     /// is generic — shared by the Swift task's preference and the executor the loop runs its jobs on).
+    @inline(__always)
     private func newTask<T>(_: T.Type, name: String?) throws -> (LoopTask<T>, any TaskExecutor) {
         try checkUsable("createTask")
         taskCounter += 1
